@@ -1,0 +1,75 @@
+"""tdm, the Test Data Manager.
+
+Create realistic test data through a system's own APIs, track every entity in a durable ledger,
+and remove exactly those entities again: per session, per run, by id, everything, or by age::
+
+    import tdm
+
+    async with tdm.session() as s:
+        data = await s.run("user-with-orders", order_count=3)
+"""
+
+from ._convert import camel, to_json
+from ._datagen import DataGen
+from ._durations import parse_duration
+from ._errors import (
+    CannotDelete,
+    CleanupIncomplete,
+    ConfigError,
+    DefinitionError,
+    FieldProblem,
+    InvalidParameters,
+    NotFound,
+    ScenarioFailed,
+    TargetError,
+    TargetUnavailable,
+    TdmError,
+)
+from ._http import ApiClient
+from ._kinds import Kind, Ref
+from ._ledger import Ledger, TrackingRecord
+from ._manager import Manager, cleanup, default_manager, session
+from ._params import Param, Parameter
+from ._registry import Registry, Scenario, TargetFactory, default_registry, scenario
+from ._report import CleanupReport, LeakWarning, Leftover
+from ._session import Session
+from ._settings import Settings
+
+__all__ = [
+    "ApiClient",
+    "CannotDelete",
+    "CleanupIncomplete",
+    "CleanupReport",
+    "ConfigError",
+    "DataGen",
+    "DefinitionError",
+    "FieldProblem",
+    "InvalidParameters",
+    "Kind",
+    "LeakWarning",
+    "Ledger",
+    "Leftover",
+    "Manager",
+    "NotFound",
+    "Param",
+    "Parameter",
+    "Ref",
+    "Registry",
+    "Scenario",
+    "ScenarioFailed",
+    "Session",
+    "Settings",
+    "TargetError",
+    "TargetFactory",
+    "TargetUnavailable",
+    "TdmError",
+    "TrackingRecord",
+    "camel",
+    "cleanup",
+    "default_manager",
+    "default_registry",
+    "parse_duration",
+    "scenario",
+    "session",
+    "to_json",
+]

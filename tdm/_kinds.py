@@ -1,0 +1,105 @@
+"""Entity kinds: how one sort of entity gets into a system under test and out again.
+
+A kind is written once per entity type, in the code of whoever owns the system (the reference
+shop's kinds live in ``tdm_scenarios`` and use nothing but this public API)::
+
+    @registry.kind
+    class Authors(tdm.Kind[LibraryClient, AuthorSpec, Author]):
+        name, plural, target, spec = "author", "authors", "library", AuthorSpec
+
+        def build(self, gen): return AuthorSpec(name=gen.unique(gen.faker.name()))
+        async def create(self, client, spec): ...
+        def entity_id(self, entity): return entity.id
+        async def delete(self, client, entity_id): ...  # True: deleted; False: already gone
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import attrs
+
+from ._errors import DefinitionError
+
+if TYPE_CHECKING:
+    from ._datagen import DataGen
+    from ._session import Session
+
+__all__ = ["Kind", "Ref"]
+
+C = TypeVar("C")
+S = TypeVar("S")
+E = TypeVar("E")
+
+Ref = tuple[str, str]
+"""``(kind name, entity id)``: an entity this one depends on (deleted after it)."""
+
+
+class Kind(abc.ABC, Generic[C, S, E]):
+    """One sort of entity in a system under test.
+
+    Class attributes: ``name`` (``"user"``), ``plural`` (the key in cleanup counts, camelCase:
+    ``"cartItems"``), ``target`` (the name of the target whose client :meth:`create` and
+    :meth:`delete` receive) and ``spec`` (an attrs class of the fields a caller may override).
+    """
+
+    name: ClassVar[str]
+    plural: ClassVar[str]
+    target: ClassVar[str]
+    spec: ClassVar[type[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "__abstractmethods__", None):
+            return
+        for attr in ("name", "plural", "target", "spec"):
+            if not hasattr(cls, attr):
+                raise DefinitionError(f"kind {cls.__qualname__} must set {attr!r}")
+        if not attrs.has(cls.spec):
+            raise DefinitionError(f"kind {cls.__qualname__}: spec must be an attrs class")
+        attrs.resolve_types(cls.spec)
+
+    @abc.abstractmethod
+    def build(self, gen: DataGen) -> S:
+        """Realistic values for every field (overrides are applied afterwards)."""
+
+    async def prepare(self, session: Session, spec: S) -> S:
+        """Fill in what needs other entities (create them through ``session``)."""
+        return spec
+
+    def lookup(self, spec: S) -> Mapping[str, Any] | None:
+        """A natural key that finds the entity without its id (for reconciliation)."""
+        return None
+
+    def refs(self, spec: S) -> Iterable[Ref]:
+        """Entities this one depends on; they are deleted after it."""
+        return ()
+
+    def label(self, entity: E) -> str | None:
+        """A human key for listings: an email, a SKU, an order number."""
+        return None
+
+    @abc.abstractmethod
+    async def create(self, client: C, spec: S) -> E:
+        """Create the entity in the system; return it."""
+
+    @abc.abstractmethod
+    def entity_id(self, entity: E) -> str | int:
+        """The system's id of a created entity."""
+
+    @abc.abstractmethod
+    async def delete(self, client: C, entity_id: str) -> bool:
+        """Delete it: ``True`` when deleted, ``False`` when it was already gone.
+
+        Raise :class:`~tdm.CannotDelete` when the access at hand cannot delete it, any
+        other exception when the attempt failed; the entity then stays tracked.
+        """
+
+    async def find(self, client: C, lookup: Mapping[str, Any]) -> list[str] | None:
+        """Ids of entities matching ``lookup``; ``None`` when this kind cannot look up."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<tdm.Kind {self.name!r} target={self.target!r}>"

@@ -1,0 +1,53 @@
+"""The shop target: admin token renewal, acting as users, configuration errors."""
+
+from __future__ import annotations
+
+import pytest
+
+import tdm
+from tdm_scenarios import _client
+
+from .conftest import Inspector
+
+
+async def test_expired_admin_token_is_renewed(manager: tdm.Manager, shop: Inspector) -> None:
+    """A token the shop refuses (401) is replaced by a fresh login, and the call succeeds."""
+    async with manager.session() as s:
+        await s.create("category")
+        key = (shop.thread.auth_url, "admin@shop.test")
+        assert key in _client._TOKENS
+        _client._TOKENS[key] = ("not-a-valid-token", _client._TOKENS[key][1])
+        category = await s.create("category")
+        assert _client._TOKENS[key][0] != "not-a-valid-token"
+    assert all(c["id"] != category.id for c in shop.categories())
+
+
+async def test_wrong_admin_password_is_a_clear_error(manager: tdm.Manager, shop: Inspector) -> None:
+    """Bad admin credentials surface as the Auth Service's 401, naming the service."""
+    env = {**shop.env(), "TDM_ADMIN_EMAIL": "nobody@shop.test"}
+    wrong = tdm.Manager(manager.settings.evolve(env=env), registry=manager.registry,
+                        ledger=manager.ledger)  # fmt: skip
+    with pytest.warns(tdm.LeakWarning, match="looking it up failed"):
+        async with wrong.session() as s:
+            with pytest.raises(tdm.TargetError, match=r"auth service: POST /auth/login answered 401"):
+                await s.create("category")
+    # The intent could not be checked with those credentials, so it stays until it can be.
+    (pending,) = await manager.tracked(run_id=manager.settings.run_id)
+    assert pending.state == "pending"
+    assert (await manager.cleanup(run_id=manager.settings.run_id)).complete
+    assert await manager.tracked(run_id=manager.settings.run_id) == []
+
+
+async def test_acting_as_an_unknown_user(manager: tdm.Manager) -> None:
+    """An order for a user whose password tdm does not know names the field."""
+    async with manager.session() as s:
+        with pytest.raises(tdm.InvalidParameters, match="userId: expected a user tdm created"):
+            await s.create("order", user_id=999_999, items=[{"productId": 1, "quantity": 1}])
+
+
+def test_database_url_must_be_sql() -> None:
+    """Only SQLite and PostgreSQL URLs are accepted for direct database access."""
+    assert _client.async_db_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    assert _client.async_db_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    with pytest.raises(tdm.ConfigError, match="BACKEND_DB_URL has value 'mysql://h/db'"):
+        _client.async_db_url("mysql://h/db")
