@@ -104,8 +104,30 @@ class _Purge:
                 )
             out.extend(_Node(record, kind, entity_id) for entity_id in found)
 
-    async def _delete_into(self, results: dict[int, bool], index: int, node: _Node) -> None:
-        results[index] = await self._delete(node)
+    async def _delete_into(self, results: dict[_Node, bool], node: _Node) -> None:
+        results[node] = await self._delete(node)
+
+    async def _delete_batch(self, results: dict[_Node, bool], batch: list[_Node]) -> None:
+        """One ``delete_many`` call for a batch; per-entity deletes if it is not available."""
+        kind = batch[0].kind
+        assert kind is not None
+        try:
+            async with self.limiter:
+                client = await self.clients.get(kind.target)
+                outcome = await kind.delete_many(client, [n.entity_id for n in batch])
+        except Exception as exc:
+            log.warning("batch delete of %d %s failed (%s); deleting one by one",
+                        len(batch), kind.plural, _describe(exc))  # fmt: skip
+            outcome = None
+        if outcome is None:
+            async with anyio.create_task_group() as tg:
+                for node in batch:
+                    tg.start_soon(self._delete_into, results, node)
+            return
+        await self.ledger.remove([n.record.tracking_id for n in batch])
+        for node in batch:
+            self._gone(node.record, already=not outcome.get(node.entity_id, False))
+            results[node] = True
 
     async def _delete(self, node: _Node) -> bool:
         record, kind = node.record, node.kind
@@ -135,13 +157,19 @@ class _Purge:
                     parent.children += 1
         wave = [n for n in nodes if n.children == 0]
         while wave:
-            results: dict[int, bool] = {}
+            results: dict[_Node, bool] = {}
+            batches: dict[str, list[_Node]] = {}
+            for node in wave:
+                batches.setdefault(node.record.kind, []).append(node)
             async with anyio.create_task_group() as tg:
-                for index, node in enumerate(wave):
-                    tg.start_soon(self._delete_into, results, index, node)
+                for batch in batches.values():
+                    if len(batch) > 1:
+                        tg.start_soon(self._delete_batch, results, batch)
+                    else:
+                        tg.start_soon(self._delete_into, results, batch[0])
             following: list[_Node] = []
-            for index, node in enumerate(wave):
-                await self._settle(node, results[index], following)
+            for node in wave:
+                await self._settle(node, results[node], following)
             wave = following
         return self.report
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
-from collections.abc import Collection
+import ssl
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import httpx2
 
 from ._errors import TargetError, TargetUnavailable
+from ._settings import Settings
 
 __all__ = ["ApiClient"]
 
@@ -18,6 +22,12 @@ log = logging.getLogger("tdm.http")
 
 _IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 _ALWAYS_RETRY = {429, 502, 503, 504}
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Building a context reads the CA bundle (~20 ms); one per process serves every client.
+    return ssl.create_default_context()
 
 
 class ApiClient:
@@ -37,6 +47,26 @@ class ApiClient:
 
     def __repr__(self) -> str:
         return f"<tdm.ApiClient {self.name!r} {self.client.base_url}>"
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(
+        cls, name: str, base_url: str, settings: Settings, **client_options: Any
+    ) -> AsyncIterator[ApiClient]:
+        """An ApiClient on a new ``httpx2.AsyncClient`` configured from ``settings``.
+
+        Timeouts, retries and the connection limit come from the settings; the TLS context is
+        shared by every client of the process, so opening one per session stays cheap.
+        """
+        options: dict[str, Any] = {
+            "base_url": base_url,
+            "timeout": httpx2.Timeout(settings.http_timeout),
+            "limits": httpx2.Limits(max_connections=max(settings.concurrency * 2, 10)),
+            "verify": _ssl_context(),
+            **client_options,
+        }
+        async with httpx2.AsyncClient(**options) as client:
+            yield cls(name, client, retries=settings.http_retries)
 
     async def request(
         self,

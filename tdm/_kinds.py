@@ -97,6 +97,14 @@ class Kind(abc.ABC, Generic[C, S, E]):
         other exception when the attempt failed; the entity then stays tracked.
         """
 
+    async def delete_many(self, client: C, entity_ids: list[str]) -> dict[str, bool] | None:
+        """Delete several at once (say, one SQL statement); ``None`` when not possible now.
+
+        Returns, per id, what :meth:`delete` would: ``True`` deleted, ``False`` already gone.
+        Cleanup uses it for every batch of two or more and falls back to :meth:`delete`.
+        """
+        return None
+
     async def find(self, client: C, lookup: Mapping[str, Any]) -> list[str] | None:
         """Ids of entities matching ``lookup``; ``None`` when this kind cannot look up."""
         return None

@@ -26,6 +26,9 @@ class Manager:
 
     Everything defaults to the process-wide defaults: settings from the environment, the
     default registry (with installed plugins) and the ledger file ``TDM_LEDGER``.
+
+    Used as ``async with manager:``, it opens the targets' clients once and every session
+    inside shares them (a server does this); otherwise each session opens its own.
     """
 
     def __init__(
@@ -38,6 +41,18 @@ class Manager:
         self.settings = settings if settings is not None else Settings.from_env()
         self.registry = registry if registry is not None else default_registry()
         self.ledger = ledger if ledger is not None else Ledger(self.settings.ledger_path)
+        self.shared_clients: Clients | None = None
+
+    async def __aenter__(self) -> Manager:
+        if self.shared_clients is not None:
+            raise RuntimeError("this Manager is already open")
+        self.shared_clients = Clients(self.registry, self.settings)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        clients, self.shared_clients = self.shared_clients, None
+        if clients is not None:
+            await clients.aclose()
 
     def __repr__(self) -> str:
         return f"<tdm.Manager run={self.settings.run_id!r} ledger={str(self.ledger.path)!r}>"
@@ -68,6 +83,7 @@ class Manager:
         self, records: Sequence[TrackingRecord], *, clients: Clients | None = None
     ) -> CleanupReport:
         """Remove exactly these records' entities (children first); see :func:`cleanup`."""
+        clients = clients or self.shared_clients
         if clients is not None:
             return await purge(
                 records, registry=self.registry, clients=clients, ledger=self.ledger,

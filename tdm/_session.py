@@ -82,7 +82,9 @@ class Session:
         self.session_id = uuid.uuid4().hex
         self.report: CleanupReport | None = None
         self._gen = DataGen(seed)
-        self._clients = Clients(manager.registry, manager.settings)
+        shared = manager.shared_clients
+        self._clients = shared or Clients(manager.registry, manager.settings)
+        self._owns_clients = shared is None
         self._limiter = anyio.CapacityLimiter(manager.settings.concurrency)
         self._tracking_ids: list[str] = []
 
@@ -128,8 +130,9 @@ class Session:
                     exc.add_note(message)
                 warnings.warn(message, LeakWarning, stacklevel=2)
         finally:
-            with anyio.CancelScope(shield=True):
-                await self._clients.aclose()
+            if self._owns_clients:
+                with anyio.CancelScope(shield=True):
+                    await self._clients.aclose()
 
     def random(self, *key: object) -> random.Random:
         """A random source seeded by the session's seed and ``key``: reproducible choices.

@@ -14,12 +14,13 @@ from typing import Any
 
 import anyio
 import httpx2
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import tdm
 
-__all__ = ["DEFAULTS", "ShopClient", "async_db_url", "open_shop"]
+from ._sql import open_engine
+
+__all__ = ["DEFAULTS", "ShopClient", "open_shop"]
 
 DEFAULTS = {
     "AUTH_SERVICE_URL": "http://localhost:8001",
@@ -35,17 +36,6 @@ _PASSWORDS: dict[tuple[str, int], tuple[str, str]] = {}
 _MAX_REMEMBERED = 50_000
 
 
-def async_db_url(url: str) -> str:
-    """A SQLAlchemy URL with an async driver: aiosqlite for SQLite, psycopg for PostgreSQL."""
-    parsed = make_url(url)
-    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}.get(
-        parsed.get_backend_name()
-    )
-    if driver is None:
-        raise tdm.ConfigError("BACKEND_DB_URL", url, "a sqlite:// or postgresql:// URL")
-    return parsed.set(drivername=driver).render_as_string(hide_password=False)
-
-
 class ShopClient:
     """What the shop's kinds receive: its two services and, when configured, its database."""
 
@@ -56,9 +46,11 @@ class ShopClient:
         *,
         admin_email: str,
         admin_password: str,
+        auth_db: AsyncEngine | None = None,
         backend_db: AsyncEngine | None = None,
     ) -> None:
-        self.auth, self.backend, self.backend_db = auth, backend, backend_db
+        self.auth, self.backend = auth, backend
+        self.auth_db, self.backend_db = auth_db, backend_db
         self._admin = (admin_email, admin_password)
         self._key = str(auth.client.base_url)
         self._login_lock = anyio.Lock()
@@ -161,28 +153,32 @@ class ShopClient:
 
 @asynccontextmanager
 async def open_shop(settings: tdm.Settings) -> AsyncIterator[ShopClient]:
-    """The ``shop`` target: reads AUTH_SERVICE_URL, BACKEND_URL, BACKEND_DB_URL, TDM_ADMIN_*."""
+    """The ``shop`` target.
+
+    Reads AUTH_SERVICE_URL and BACKEND_URL, TDM_ADMIN_EMAIL and TDM_ADMIN_PASSWORD (the admin
+    account tdm works as), and optionally AUTH_DB_URL and BACKEND_DB_URL: with them, orders can
+    be deleted (the API cannot) and cleanup deletes in bulk with one statement per batch.
+    """
 
     def setting(key: str) -> str:
         return settings.get(key, DEFAULTS[key])
 
-    timeout = httpx2.Timeout(settings.http_timeout)
-    limits = httpx2.Limits(max_connections=max(settings.concurrency * 2, 10))
     async with AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(
-                httpx2.AsyncClient(base_url=setting(key), timeout=timeout, limits=limits)
-            )
-            for key in ("AUTH_SERVICE_URL", "BACKEND_URL")
+        auth, backend = [
+            await stack.enter_async_context(tdm.ApiClient.connect(name, setting(key), settings))
+            for name, key in (("auth service", "AUTH_SERVICE_URL"), ("backend", "BACKEND_URL"))
         ]
-        db_url = settings.get("BACKEND_DB_URL")
-        engine = create_async_engine(async_db_url(db_url)) if db_url else None
-        if engine is not None:
-            stack.push_async_callback(engine.dispose)
+        engines: dict[str, AsyncEngine | None] = dict.fromkeys(("AUTH_DB_URL", "BACKEND_DB_URL"))
+        for key in engines:
+            url = settings.get(key)
+            if url:
+                engine = engines[key] = open_engine(key, url)
+                stack.push_async_callback(engine.dispose)
         yield ShopClient(
-            tdm.ApiClient("auth service", clients[0], retries=settings.http_retries),
-            tdm.ApiClient("backend", clients[1], retries=settings.http_retries),
+            auth,
+            backend,
             admin_email=setting("TDM_ADMIN_EMAIL"),
             admin_password=setting("TDM_ADMIN_PASSWORD"),
-            backend_db=engine,
+            auth_db=engines["AUTH_DB_URL"],
+            backend_db=engines["BACKEND_DB_URL"],
         )

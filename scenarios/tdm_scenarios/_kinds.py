@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from sqlalchemy import text
 
 import tdm
 
@@ -25,6 +24,7 @@ from ._entities import (
     User,
     UserSpec,
 )
+from ._sql import delete_rows
 from ._words import product_name
 
 __all__ = ["pick_products", "register_kinds"]
@@ -77,6 +77,15 @@ class Users(tdm.Kind[ShopClient, UserSpec, User]):
         response = await client.as_admin("auth", "DELETE", f"/auth/users/{entity_id}", expect=_GONE)
         return _gone(response.status_code)
 
+    async def delete_many(
+        self, client: ShopClient, entity_ids: list[str]
+    ) -> dict[str, bool] | None:
+        return (
+            None
+            if client.auth_db is None
+            else await delete_rows(client.auth_db, "users", entity_ids)
+        )
+
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         found = client.pages("auth", "/auth/users", email=lookup["email"])
         return [str(user["id"]) async for user in found]
@@ -111,6 +120,12 @@ class Categories(tdm.Kind[ShopClient, CategorySpec, Category]):
             "backend", "DELETE", f"/api/categories/{entity_id}", expect=_GONE
         )
         return _gone(response.status_code)
+
+    async def delete_many(
+        self, client: ShopClient, entity_ids: list[str]
+    ) -> dict[str, bool] | None:
+        db = client.backend_db
+        return None if db is None else await delete_rows(db, "categories", entity_ids)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         found = client.pages("backend", "/api/categories")
@@ -177,6 +192,16 @@ class Products(tdm.Kind[ShopClient, ProductSpec, Product]):
             "backend", "DELETE", f"/api/products/{entity_id}", expect=_GONE
         )
         return _gone(response.status_code)
+
+    async def delete_many(
+        self, client: ShopClient, entity_ids: list[str]
+    ) -> dict[str, bool] | None:
+        db = client.backend_db
+        if db is None:
+            return None
+        return await delete_rows(
+            db, "products", entity_ids, children=(("cart_items", "product_id"),)
+        )
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         response = await client.backend.request(
@@ -280,11 +305,15 @@ class Orders(tdm.Kind[ShopClient, OrderSpec, Order]):
                 "the shop's API cannot delete orders; set BACKEND_DB_URL so tdm can delete "
                 "them in the Backend's database"
             )
-        async with client.backend_db.begin() as conn:
-            params = {"id": int(entity_id)}
-            await conn.execute(text("DELETE FROM order_items WHERE order_id = :id"), params)
-            result = await conn.execute(text("DELETE FROM orders WHERE id = :id"), params)
-        return bool(result.rowcount)
+        return (await self.delete_many(client, [entity_id]) or {}).get(entity_id, False)
+
+    async def delete_many(
+        self, client: ShopClient, entity_ids: list[str]
+    ) -> dict[str, bool] | None:
+        db = client.backend_db
+        if db is None:
+            return None
+        return await delete_rows(db, "orders", entity_ids, children=(("order_items", "order_id"),))
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         orders = client.pages("backend", "/api/admin/orders", userId=lookup["userId"])

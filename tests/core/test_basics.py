@@ -30,9 +30,18 @@ def test_bad_durations(text: str) -> None:
 def test_settings_from_env() -> None:
     """TDM_ settings are read and validated; other keys stay available to targets."""
     settings = tdm.Settings.from_env(
-        {"TDM_LEDGER": "/tmp/x.db", "TDM_RUN_ID": "r1", "TDM_CONCURRENCY": "3", "BACKEND_URL": "u"}
+        {
+            "TDM_LEDGER": "ledger/x.db",
+            "TDM_RUN_ID": "r1",
+            "TDM_CONCURRENCY": "3",
+            "BACKEND_URL": "u",
+        }
     )
-    assert (settings.ledger_path, settings.run_id, settings.concurrency) == (Path("/tmp/x.db"), "r1", 3)
+    assert (settings.ledger_path, settings.run_id, settings.concurrency) == (
+        Path("ledger/x.db"),
+        "r1",
+        3,
+    )
     assert settings.get("BACKEND_URL") == "u"
     assert settings.get("MISSING", "d") == "d"
     assert settings.get("TDM_CONCURRENCY", 1, int) == 3
@@ -46,7 +55,10 @@ def test_run_ids_are_fresh() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"TDM_CONCURRENCY": "0"}, "setting TDM_CONCURRENCY has value '0': expected a whole number"),
+        (
+            {"TDM_CONCURRENCY": "0"},
+            "setting TDM_CONCURRENCY has value '0': expected a whole number",
+        ),
         ({"TDM_CLEANUP_TIMEOUT": "x"}, "setting TDM_CLEANUP_TIMEOUT has value 'x'"),
     ],
 )

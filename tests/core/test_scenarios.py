@@ -128,7 +128,9 @@ async def test_failing_halfway_removes_its_entities(
     assert [r.entity_id for r in await manager.tracked()] == [survivor.uuid]
 
 
-async def test_nested_scenarios_track_each_level(manager: tdm.Manager, library_db: LibraryDB) -> None:
+async def test_nested_scenarios_track_each_level(
+    manager: tdm.Manager, library_db: LibraryDB
+) -> None:
     """A scenario may run another; records name the innermost scenario."""
     async with manager.session(keep=True) as s:
         data = await s.run("nested")

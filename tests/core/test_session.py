@@ -166,7 +166,12 @@ async def test_records_say_who_made_what(manager: tdm.Manager) -> None:
     books = [r for r in records if r.kind == "book"]
     assert {r.entity_id for r in books} == {b.uuid for b in data["books"]}
     for r in records:
-        assert (r.run_id, r.test_id, r.seed, r.state) == ("run-test", "tests/x.py::t", 99, "created")
+        assert (r.run_id, r.test_id, r.seed, r.state) == (
+            "run-test",
+            "tests/x.py::t",
+            99,
+            "created",
+        )
         assert r.scenario == "author-with-books"
         assert r.params == {"bookCount": 2, "shelf": "poetry", "note": None}
     assert books[0].refs == (("author", data["author"].uuid),)
@@ -193,3 +198,19 @@ async def test_create_from_takes_camel_case(manager: tdm.Manager, library_db: Li
         book = await s.create_from("book", {"authorUuid": author.uuid, "title": "Dune"})
         assert (book.title, book.author_uuid) == ("Dune", author.uuid)
         assert library_db.count("authors") == 1
+
+
+async def test_open_manager_shares_clients(settings: tdm.Settings, registry: tdm.Registry) -> None:
+    """Inside ``async with manager`` sessions share one client per target; it closes after."""
+    seen = []
+    async with tdm.Manager(settings, registry=registry) as manager:
+        for _ in range(2):
+            async with manager.session() as s:
+                seen.append(await s.client("library"))
+                await s.create("author")
+        assert seen[0] is seen[1]
+        assert not seen[0].client.is_closed
+    assert seen[0].client.is_closed
+    async with manager.session() as s:
+        assert await s.client("library") is not seen[0]
+    manager.ledger.close()

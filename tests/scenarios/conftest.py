@@ -30,7 +30,9 @@ class Inspector:
         self.thread = thread
         self.auth = httpx2.Client(base_url=thread.auth_url, trust_env=False, timeout=30)
         self.api = httpx2.Client(base_url=thread.backend_url, trust_env=False, timeout=30)
-        token = self.auth.post("/auth/login", json=dict(zip(("email", "password"), ADMIN, strict=True)))
+        token = self.auth.post(
+            "/auth/login", json=dict(zip(("email", "password"), ADMIN, strict=True))
+        )
         self.headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
 
     def close(self) -> None:
@@ -41,6 +43,7 @@ class Inspector:
         """The environment tdm reads to reach this shop (with or without database access)."""
         env = {"AUTH_SERVICE_URL": self.thread.auth_url, "BACKEND_URL": self.thread.backend_url}
         if database:
+            env["AUTH_DB_URL"] = self.thread.settings.auth_db_url
             env["BACKEND_DB_URL"] = self.thread.settings.backend_db_url
         return env
 
@@ -114,7 +117,9 @@ def start_shop(data_dir: Path, **changes: Any) -> ShopThread:
 @pytest.fixture(
     scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inspector]:
+def shop(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Inspector]:
     """The running shop (SQLite files or PostgreSQL databases) and an inspector for it."""
     changes: dict[str, Any] = {}
     if request.param == "postgres":

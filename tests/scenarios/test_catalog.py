@@ -154,9 +154,7 @@ async def test_concurrent_sessions(manager: tdm.Manager, shop: Inspector) -> Non
     assert survived == [True, True]
 
 
-async def test_without_database_orders_stay_tracked(
-    manager: tdm.Manager, shop: Inspector
-) -> None:
+async def test_without_database_orders_stay_tracked(manager: tdm.Manager, shop: Inspector) -> None:
     """API-only: orders cannot be deleted; they and their user stay tracked and are reported."""
     api_only = tdm.Manager(
         manager.settings.evolve(env=shop.env(database=False)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import tdm
-from tdm_scenarios import _client
+from tdm_scenarios import _client, _sql
 
 from .conftest import Inspector
 
@@ -29,7 +29,9 @@ async def test_wrong_admin_password_is_a_clear_error(manager: tdm.Manager, shop:
                         ledger=manager.ledger)  # fmt: skip
     with pytest.warns(tdm.LeakWarning, match="looking it up failed"):
         async with wrong.session() as s:
-            with pytest.raises(tdm.TargetError, match=r"auth service: POST /auth/login answered 401"):
+            with pytest.raises(
+                tdm.TargetError, match=r"auth service: POST /auth/login answered 401"
+            ):
                 await s.create("category")
     # The intent could not be checked with those credentials, so it stays until it can be.
     (pending,) = await manager.tracked(run_id=manager.settings.run_id)
@@ -47,7 +49,7 @@ async def test_acting_as_an_unknown_user(manager: tdm.Manager) -> None:
 
 def test_database_url_must_be_sql() -> None:
     """Only SQLite and PostgreSQL URLs are accepted for direct database access."""
-    assert _client.async_db_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
-    assert _client.async_db_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert _sql.async_db_url("X", "sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    assert _sql.async_db_url("X", "postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     with pytest.raises(tdm.ConfigError, match="BACKEND_DB_URL has value 'mysql://h/db'"):
-        _client.async_db_url("mysql://h/db")
+        _sql.async_db_url("BACKEND_DB_URL", "mysql://h/db")

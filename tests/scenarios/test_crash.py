@@ -24,7 +24,8 @@ async def test_sigkill_mid_scenario_then_cleanup(
     run_id = "run-killed"
     script = Path(__file__).with_name("crashing_run.py")
     env = {**os.environ, **shop.env()}
-    child = subprocess.Popen(
+    # Blocking on the child is the point here: the test waits for it to reach the window.
+    child = subprocess.Popen(  # noqa: ASYNC220
         [sys.executable, str(script), str(ledger_path), run_id],
         stdout=subprocess.PIPE, env=env, text=True,
     )  # fmt: skip
