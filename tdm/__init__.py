@@ -30,7 +30,15 @@ from ._kinds import Kind, Ref
 from ._ledger import Ledger, TrackingRecord
 from ._manager import Manager, cleanup, default_manager, session
 from ._params import Param, Parameter
-from ._registry import Registry, Scenario, TargetFactory, default_registry, scenario
+from ._registry import (
+    Check,
+    Probe,
+    Registry,
+    Scenario,
+    TargetFactory,
+    default_registry,
+    scenario,
+)
 from ._report import CleanupReport, LeakWarning, Leftover
 from ._session import Session
 from ._settings import Settings
@@ -38,6 +46,7 @@ from ._settings import Settings
 __all__ = [
     "ApiClient",
     "CannotDelete",
+    "Check",
     "CleanupIncomplete",
     "CleanupReport",
     "ConfigError",
@@ -53,6 +62,7 @@ __all__ = [
     "NotFound",
     "Param",
     "Parameter",
+    "Probe",
     "Ref",
     "Registry",
     "Scenario",

@@ -88,7 +88,7 @@ class _Purge:
             async with self.limiter:
                 client = await self.clients.get(kind.target)
                 found = await kind.find(client, record.lookup)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- reported; the record stays for a later cleanup
             await self._fail(record, f"looking it up failed: {_describe(exc)}", attempted=True)
             return
         if found is None:
@@ -115,7 +115,7 @@ class _Purge:
             async with self.limiter:
                 client = await self.clients.get(kind.target)
                 outcome = await kind.delete_many(client, [n.entity_id for n in batch])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- each entity is retried on its own
             log.warning("batch delete of %d %s failed (%s); deleting one by one",
                         len(batch), kind.plural, _describe(exc))  # fmt: skip
             outcome = None
@@ -136,7 +136,7 @@ class _Purge:
             async with self.limiter:
                 client = await self.clients.get(kind.target)
                 existed = await kind.delete(client, node.entity_id)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- reported; the record stays for a later cleanup
             await self._fail(record, _describe(exc), attempted=True)
             return False
         await self.ledger.remove([record.tracking_id])

@@ -199,5 +199,5 @@ def structure_field(field: str, value: Any, tp: Any) -> tuple[Any, list[FieldPro
     """Structure one value; return it with no problems, or ``None`` with what is wrong."""
     try:
         return converter.structure(value, tp), []
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- every failure becomes a FieldProblem
         return None, _problems(exc, field, tp, value)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import anyio
 
 from ._cleanup import purge
 from ._clients import Clients
@@ -19,6 +22,8 @@ from ._session import Session
 from ._settings import Settings
 
 __all__ = ["Manager", "cleanup", "default_manager", "session"]
+
+log = logging.getLogger("tdm")
 
 
 class Manager:
@@ -152,6 +157,27 @@ class Manager:
             tracking_ids=tracking_ids, run_id=run_id, all=all, older_than=older_than, kind=kind
         )
         return await self.purge(records)
+
+    async def health(self, *, per_check: float = 5.0) -> dict[str, bool]:
+        """Run every registered health check concurrently: ``{name: up}``."""
+        results: dict[str, bool] = {}
+
+        async def check(name: str, target: str, probe: Any, clients: Clients) -> None:
+            results[name] = False
+            with anyio.move_on_after(per_check):
+                try:
+                    await probe(await clients.get(target))
+                except Exception:  # any failure means "down"; logged with its traceback
+                    log.info("health check %s failed", name, exc_info=True)
+                else:
+                    results[name] = True
+
+        async with Clients(self.registry, self.settings) as own:
+            clients = self.shared_clients or own
+            async with anyio.create_task_group() as tg:
+                for c in self.registry.checks.values():
+                    tg.start_soon(check, c.name, c.target, c.probe, clients)
+        return {name: results[name] for name in self.registry.checks}
 
     async def tracked(self, **filters: Any) -> list[TrackingRecord]:
         """Ledger records (filters as :meth:`Ledger.select`)."""

@@ -16,7 +16,15 @@ from ._kinds import Kind
 from ._params import Parameter, parameters_of, schema_of, validate
 from ._settings import Settings
 
-__all__ = ["Registry", "Scenario", "TargetFactory", "default_registry", "scenario"]
+__all__ = [
+    "Check",
+    "Probe",
+    "Registry",
+    "Scenario",
+    "TargetFactory",
+    "default_registry",
+    "scenario",
+]
 
 log = logging.getLogger("tdm")
 
@@ -24,6 +32,19 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 K = TypeVar("K", bound=type[Kind[Any, Any, Any]])
 TargetFactory = Callable[[Settings], AbstractAsyncContextManager[Any]]
 """Builds the client a target's kinds use: ``factory(settings)`` is an async context manager."""
+
+Probe = Callable[[Any], Awaitable[None]]
+"""``probe(client)`` returns when a dependency is up and raises when it is not."""
+
+
+@attrs.frozen
+class Check:
+    """A named health check of one dependency, run with a target's client."""
+
+    name: str
+    target: str
+    probe: Probe = attrs.field(repr=False)
+
 
 _SCENARIO_ATTR = "__tdm_scenario__"
 
@@ -63,6 +84,7 @@ class Registry:
         self._kinds: dict[str, Kind[Any, Any, Any]] = {}
         self._targets: dict[str, TargetFactory] = {}
         self._scenarios: dict[str, Scenario] = {}
+        self._checks: dict[str, Check] = {}
         self._included: list[Registry] = []
 
     def __repr__(self) -> str:
@@ -96,6 +118,11 @@ class Registry:
             return factory
 
         return register
+
+    def add_check(self, name: str, target: str, probe: Probe) -> None:
+        """Register a health check (``GET /api/health`` reports each by ``name``)."""
+        self._claim("check", name, self.checks)
+        self._checks[name] = Check(name, target, probe)
 
     def add_scenario(
         self, fn: Callable[..., Awaitable[Any]], *, name: str | None = None,
@@ -177,6 +204,10 @@ class Registry:
     @property
     def scenarios(self) -> dict[str, Scenario]:
         return self._merged("_scenarios")
+
+    @property
+    def checks(self) -> dict[str, Check]:
+        return self._merged("_checks")
 
     def get_kind(
         self, kind: str | Kind[Any, Any, Any] | type[Kind[Any, Any, Any]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import attrs
+from sqlalchemy import text
 
 import tdm
 
@@ -53,6 +54,28 @@ ItemCount = Annotated[int, tdm.Param(ge=1, le=10, description="How many distinct
 
 registry.add_target("shop", open_shop)
 register_kinds(registry)
+
+
+async def _auth_up(client: ShopClient) -> None:
+    await client.auth.request("GET", "/auth/health", expect=(200,))
+
+
+async def _backend_up(client: ShopClient) -> None:
+    await client.backend.request("GET", "/api/health", expect=(200,))
+
+
+async def _databases_up(client: ShopClient) -> None:
+    engines = [e for e in (client.auth_db, client.backend_db) if e is not None]
+    if not engines:
+        raise tdm.CannotDelete("no AUTH_DB_URL or BACKEND_DB_URL is set")
+    for engine in engines:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+
+registry.add_check("authService", "shop", _auth_up)
+registry.add_check("backend", "shop", _backend_up)
+registry.add_check("database", "shop", _databases_up)
 
 
 @registry.scenario

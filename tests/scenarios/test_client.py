@@ -53,3 +53,21 @@ def test_database_url_must_be_sql() -> None:
     assert _sql.async_db_url("X", "postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     with pytest.raises(tdm.ConfigError, match="BACKEND_DB_URL has value 'mysql://h/db'"):
         _sql.async_db_url("BACKEND_DB_URL", "mysql://h/db")
+
+
+async def test_health_reports_each_dependency(manager: tdm.Manager, shop: Inspector) -> None:
+    """Up when the shop answers; the database check needs a database URL."""
+    assert await manager.health() == {"authService": True, "backend": True, "database": True}
+    api_only = tdm.Manager(manager.settings.evolve(env=shop.env(database=False)),
+                           registry=manager.registry, ledger=manager.ledger)  # fmt: skip
+    assert await api_only.health() == {"authService": True, "backend": True, "database": False}
+
+
+async def test_health_when_the_shop_is_down(manager: tdm.Manager) -> None:
+    """Nothing listening: every HTTP dependency is down, quickly."""
+    env = {"AUTH_SERVICE_URL": "http://127.0.0.1:9", "BACKEND_URL": "http://127.0.0.1:9"}
+    down = tdm.Manager(manager.settings.evolve(env=env, http_retries=1),
+                       registry=manager.registry, ledger=manager.ledger)  # fmt: skip
+    assert await down.health(per_check=2) == {
+        "authService": False, "backend": False, "database": False,
+    }  # fmt: skip
