@@ -6,7 +6,7 @@ import pytest
 
 import tdm
 
-from .conftest import Inspector
+from ..support import Inspector
 
 
 async def test_batches_go_through_the_databases(manager: tdm.Manager, shop: Inspector) -> None:

@@ -11,7 +11,7 @@ import tdm
 import tdm_scenarios
 from tdm_scenarios import SeedResult
 
-from .conftest import Inspector
+from ..support import Inspector
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

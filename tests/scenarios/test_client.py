@@ -7,7 +7,7 @@ import pytest
 import tdm
 from tdm_scenarios import _client, _sql
 
-from .conftest import Inspector
+from ..support import Inspector
 
 
 async def test_expired_admin_token_is_renewed(manager: tdm.Manager, shop: Inspector) -> None:

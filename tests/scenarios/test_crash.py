@@ -12,7 +12,7 @@ import pytest
 
 import tdm
 
-from .conftest import Inspector
+from ..support import Inspector
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -1,25 +1,14 @@
-"""Fixtures that run tdm against the real reference shop, on SQLite and on PostgreSQL.
-
-Outcomes are checked through the shop itself (its admin API and its database) by
-:class:`Inspector`, never through tdm's own memory.
-"""
+"""What tests need to look at the reference shop without tdm."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx2
-import psycopg
-import pytest
 
 import tdm
-import tdm_scenarios
-from tdm_sut import ShopSettings, ShopThread
+from tdm_sut import ShopThread
 
-PG_SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 ADMIN = ("admin@shop.test", "Admin-Passw0rd")
 
 
@@ -89,65 +78,3 @@ class Inspector:
         if record.kind == "category":
             return any(c["id"] == entity_id for c in self.categories())
         raise AssertionError(record.kind)
-
-
-@pytest.fixture(scope="session")
-def pg_backend_urls() -> Iterator[tuple[str, str]]:
-    """Fresh PostgreSQL databases for the shop's two services, dropped afterwards."""
-    base = f"tdm_shop_{uuid.uuid4().hex[:10]}"
-    names = (f"{base}_auth", f"{base}_backend")
-    with psycopg.connect(PG_SERVER, autocommit=True) as connection:
-        for name in names:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield tuple(f"postgresql://postgres@127.0.0.1:5432/{n}" for n in names)  # type: ignore[misc]
-    finally:
-        with psycopg.connect(PG_SERVER, autocommit=True) as connection:
-            for name in names:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def start_shop(data_dir: Path, **changes: Any) -> ShopThread:
-    settings = ShopSettings(
-        auth_port=0, backend_port=0, data_dir=data_dir, scrypt_n=2**10, **changes
-    )
-    return ShopThread(settings)
-
-
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def shop(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Inspector]:
-    """The running shop (SQLite files or PostgreSQL databases) and an inspector for it."""
-    changes: dict[str, Any] = {}
-    if request.param == "postgres":
-        auth_url, backend_url = request.getfixturevalue("pg_backend_urls")
-        changes = {"auth_db_url": auth_url, "backend_db_url": backend_url}
-    with start_shop(tmp_path_factory.mktemp(f"shop-{request.param}"), **changes) as thread:
-        inspector = Inspector(thread)
-        yield inspector
-        inspector.close()
-
-
-@pytest.fixture
-def ledger_path(tmp_path: Path) -> Path:
-    return tmp_path / "ledger.sqlite3"
-
-
-@pytest.fixture
-async def manager(shop: Inspector, ledger_path: Path) -> AsyncIterator[tdm.Manager]:
-    """tdm on the shop's catalog, with database access for orders, on a ledger of its own."""
-    settings = tdm.Settings(
-        ledger_path=ledger_path, run_id=f"run-{uuid.uuid4().hex[:8]}", env=shop.env()
-    )
-    manager = tdm.Manager(settings, registry=tdm_scenarios.registry)
-    yield manager
-    manager.ledger.close()
-
-
-@pytest.fixture
-async def seeded(manager: tdm.Manager) -> tdm_scenarios.SeedResult:
-    """The baseline is in the shop (idempotent, kept across tests)."""
-    return await tdm_scenarios.seed(manager)
