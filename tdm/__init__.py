@@ -9,6 +9,8 @@ and remove exactly those entities again: per session, per run, by id, everything
         data = await s.run("user-with-orders", order_count=3)
 """
 
+import inspect as _inspect
+
 from ._convert import camel, to_json
 from ._datagen import DataGen
 from ._durations import parse_duration
@@ -83,3 +85,11 @@ __all__ = [
     "session",
     "to_json",
 ]
+
+# Present the public classes and functions as members of ``tdm`` (in reprs, errors and docs),
+# wherever they are defined, as httpx does.
+for _name in __all__:
+    _member = globals()[_name]
+    if isinstance(_member, type) or _inspect.isfunction(_member):
+        _member.__module__ = "tdm"
+del _name, _member, _inspect
