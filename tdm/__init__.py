@@ -42,7 +42,7 @@ from ._registry import (
     scenario,
 )
 from ._report import CleanupReport, LeakWarning, Leftover
-from ._session import Session
+from ._session import Created, Session
 from ._settings import Settings
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "CleanupIncomplete",
     "CleanupReport",
     "ConfigError",
+    "Created",
     "DataGen",
     "DefinitionError",
     "FieldProblem",

@@ -27,7 +27,7 @@ from ._report import CleanupReport, LeakWarning
 if TYPE_CHECKING:
     from ._manager import Manager
 
-__all__ = ["Session"]
+__all__ = ["Created", "Session"]
 
 log = logging.getLogger("tdm")
 
@@ -45,6 +45,17 @@ class _Scope:
     steps: int = 0
     step: str = "its start (before any entity was created)"
     in_step: bool = False
+
+
+@attrs.frozen
+class Created:
+    """One entity a session created: for test reports and listings."""
+
+    tracking_id: str
+    kind: str
+    entity_id: str
+    label: str | None
+    scenario: str | None
 
 
 _scopes: contextvars.ContextVar[tuple[_Scope, ...]] = contextvars.ContextVar(
@@ -87,6 +98,7 @@ class Session:
         self._owns_clients = shared is None
         self._limiter = anyio.CapacityLimiter(manager.settings.concurrency)
         self._tracking_ids: list[str] = []
+        self._created: list[Created] = []
 
     def __repr__(self) -> str:
         return (
@@ -97,6 +109,11 @@ class Session:
     def namespace(self) -> str:
         """The mark that unique values of this session carry (derived from :attr:`seed`)."""
         return self._gen.namespace
+
+    @property
+    def created(self) -> list[Created]:
+        """What this session created so far (confirmed entities), in order."""
+        return list(self._created)
 
     @property
     def tracking_ids(self) -> list[str]:
@@ -234,8 +251,10 @@ class Session:
         async with self._limiter:
             client = await self._clients.get(kind.target)
             entity = await kind.create(client, spec)
-        await self.manager.ledger.confirm(
-            record.tracking_id, str(kind.entity_id(entity)), kind.label(entity)
+        entity_id, label = str(kind.entity_id(entity)), kind.label(entity)
+        await self.manager.ledger.confirm(record.tracking_id, entity_id, label)
+        self._created.append(
+            Created(record.tracking_id, kind.name, entity_id, label, record.scenario)
         )
         if inner is not None:
             inner.in_step = False

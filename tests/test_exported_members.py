@@ -13,6 +13,7 @@ EXPECTED = [
     "CleanupIncomplete",
     "CleanupReport",
     "ConfigError",
+    "Created",
     "DataGen",
     "DefinitionError",
     "FieldProblem",
