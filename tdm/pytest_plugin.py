@@ -152,7 +152,7 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
         async with session:
             yield session
             failed = any(r.failed for r in request.node.stash.get(_REPORTS_KEY, {}).values())
-            session.keep = bool(failed and _option(config, "tdm_keep_failed"))
+            session.keep = session.keep or bool(failed and _option(config, "tdm_keep_failed"))
         strict = _option(config, "tdm_fail_on_leak")
         if strict and session.report is not None and not session.report.complete:
             raise CleanupIncomplete(session.report)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,21 +47,40 @@ def start_shop(data_dir: Path, **changes: Any) -> ShopThread:
     return ShopThread(settings)
 
 
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def shop(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Inspector]:
-    """The running shop (SQLite files or PostgreSQL databases) and an inspector for it."""
-    changes: dict[str, Any] = {}
-    if request.param == "postgres":
-        auth_url, backend_url = request.getfixturevalue("pg_backend_urls")
-        changes = {"auth_db_url": auth_url, "backend_db_url": backend_url}
-    with start_shop(tmp_path_factory.mktemp(f"shop-{request.param}"), **changes) as thread:
+@contextmanager
+def _inspected(data_dir: Path, **changes: Any) -> Iterator[Inspector]:
+    with start_shop(data_dir, **changes) as thread:
         inspector = Inspector(thread)
         yield inspector
         inspector.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inspector]:
+    """The running shop on SQLite files, and an inspector for it."""
+    with _inspected(tmp_path_factory.mktemp("shop-sqlite")) as inspector:
+        yield inspector
+
+
+@pytest.fixture(scope="session")
+def postgres_shop(
+    tmp_path_factory: pytest.TempPathFactory, pg_backend_urls: tuple[str, str]
+) -> Iterator[Inspector]:
+    """The running shop on PostgreSQL databases, and an inspector for it."""
+    auth_url, backend_url = pg_backend_urls
+    data_dir = tmp_path_factory.mktemp("shop-postgres")
+    with _inspected(data_dir, auth_db_url=auth_url, backend_db_url=backend_url) as inspector:
+        yield inspector
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def shop(request: pytest.FixtureRequest) -> Inspector:
+    """The running shop, once on SQLite and once on PostgreSQL (folders that need only one
+    override this fixture with ``sqlite_shop``)."""
+    inspector: Inspector = request.getfixturevalue(f"{request.param}_shop")
+    return inspector
 
 
 @pytest.fixture
