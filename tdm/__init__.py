@@ -11,6 +11,8 @@ and remove exactly those entities again: per session, per run, by id, everything
 
 import inspect as _inspect
 
+import attrs as _attrs
+
 from ._convert import camel, to_json
 from ._datagen import DataGen
 from ._durations import parse_duration
@@ -44,6 +46,7 @@ from ._registry import (
 from ._report import CleanupReport, LeakWarning, Leftover
 from ._session import Created, Session
 from ._settings import Settings
+from ._table import Table, table
 
 __all__ = [
     "ApiClient",
@@ -72,6 +75,7 @@ __all__ = [
     "ScenarioFailed",
     "Session",
     "Settings",
+    "Table",
     "TargetError",
     "TargetFactory",
     "TargetUnavailable",
@@ -84,13 +88,17 @@ __all__ = [
     "parse_duration",
     "scenario",
     "session",
+    "table",
     "to_json",
 ]
 
 # Present the public classes and functions as members of ``tdm`` (in reprs, errors and docs),
-# wherever they are defined, as httpx does.
+# wherever they are defined, as httpx does. attrs classes resolve their annotations first,
+# while their defining module is still the one the names are looked up in.
 for _name in __all__:
     _member = globals()[_name]
+    if _attrs.has(_member):
+        _attrs.resolve_types(_member)
     if isinstance(_member, type) or _inspect.isfunction(_member):
         _member.__module__ = "tdm"
-del _name, _member, _inspect
+del _name, _member, _inspect, _attrs

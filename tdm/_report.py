@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 
+from ._table import table
+
 __all__ = ["CleanupReport", "LeakWarning", "Leftover"]
 
 
@@ -66,6 +68,13 @@ class CleanupReport:
             more = f" and {len(self.failures) - 5} more" if len(self.failures) > 5 else ""
             text += f"; {len(self.failures)} left and still tracked: {reasons}{more}"
         return text
+
+    def _repr_html_(self) -> str:
+        rows = [{"entities": p, "removed": n} for p, n in self.deleted.items()]
+        html = table(rows)._repr_html_()
+        if self.failures:
+            html += "<p>Left and still tracked:</p>" + table(self.failures)._repr_html_()
+        return html
 
     def to_json(self) -> dict[str, Any]:
         """The design's response shape, plus what was left: ``{deleted, alreadyGone, failed}``."""

@@ -33,6 +33,7 @@ EXPECTED = [
     "ScenarioFailed",
     "Session",
     "Settings",
+    "Table",
     "TargetError",
     "TargetFactory",
     "TargetUnavailable",
@@ -45,6 +46,7 @@ EXPECTED = [
     "parse_duration",
     "scenario",
     "session",
+    "table",
     "to_json",
 ]
 

@@ -86,3 +86,16 @@ def test_datagen_is_reproducible_and_unique() -> None:
     assert all(a.namespace in e for e in first)
     assert DataGen(8).namespace != a.namespace
     assert len(a.namespace) == 8
+
+
+async def test_records_and_reports_render_as_tables(manager: tdm.Manager) -> None:
+    """Ledger records, entities and reports turn into text and HTML tables."""
+    async with manager.session(keep=True) as s:
+        await s.create("book")
+    records = await manager.tracked()
+    text = str(tdm.table(records, columns=["kind", "label", "state"]))
+    assert text.splitlines()[0].split() == ["kind", "label", "state"]
+    assert "author" in text
+    assert "book" in text
+    report = await manager.cleanup(all=True)
+    assert "<td>books</td><td>1</td>" in report._repr_html_()
