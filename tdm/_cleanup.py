@@ -97,7 +97,7 @@ class _Purge:
             # The create never reached the system: nothing to delete, nothing to keep.
             await self.ledger.remove([record.tracking_id])
         else:
-            await self.ledger.confirm(record.tracking_id, found[0], None)
+            await self.ledger.confirm(record, found[0], None)
             if len(found) > 1:
                 log.warning(
                     "natural key %s of %s matched %d entities", record.lookup, kind.name, len(found)

@@ -59,6 +59,9 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+_CHUNK = 500  # tracking ids per query, well under SQLite's limit on parameters
+
+
 @attrs.frozen(kw_only=True)
 class TrackingRecord:
     """One tracked entity: what it is, where it lives, who made it and how."""
@@ -164,13 +167,24 @@ class Ledger:
         sql = f"INSERT INTO tracked ({','.join(_COLUMNS)}) VALUES ({marks})"  # noqa: S608
         await self._call(sql, record._row())
 
-    async def confirm(self, tracking_id: str, entity_id: str, label: str | None) -> None:
-        """The entity exists: note its id and mark the record ``created``."""
-        await self._call(
-            "UPDATE tracked SET state='created', entity_id=?, label=COALESCE(?, label) "
-            "WHERE tracking_id=?",
-            (entity_id, label, tracking_id),
+    async def confirm(self, record: TrackingRecord, entity_id: str, label: str | None) -> None:
+        """The entity exists: note its id and mark the record ``created``.
+
+        If the record is gone (a cleanup elsewhere looked for the entity while its create was
+        still in flight, found nothing and dropped the intent), it is written again: an entity
+        never exists without its record.
+        """
+        confirmed = attrs.evolve(
+            record, state="created", entity_id=entity_id, label=label or record.label
         )
+        columns = ",".join(_COLUMNS)
+        marks = ",".join("?" * len(_COLUMNS))
+        sql = (
+            f"INSERT INTO tracked ({columns}) VALUES ({marks}) ON CONFLICT (tracking_id) "  # noqa: S608
+            "DO UPDATE SET state='created', entity_id=excluded.entity_id, "
+            "label=COALESCE(excluded.label, tracked.label)"
+        )
+        await self._call(sql, confirmed._row())
 
     async def remove(self, tracking_ids: Iterable[str]) -> None:
         """Forget records whose entities are gone."""
@@ -197,6 +211,15 @@ class Ledger:
         offset: int = 0,
     ) -> list[TrackingRecord]:
         """Records matching every given filter, oldest first."""
+        if tracking_ids is not None and len(tracking_ids) > _CHUNK:
+            found: list[TrackingRecord] = []
+            for start in range(0, len(tracking_ids), _CHUNK):
+                found += await self.select(
+                    tracking_ids=tracking_ids[start : start + _CHUNK], run_id=run_id,
+                    session_id=session_id, kind=kind, created_before=created_before,
+                )  # fmt: skip
+            found.sort(key=lambda r: r.created_at)
+            return found[offset:][:limit] if limit is not None else found[offset:]
         where, args = _Filter(
             tracking_ids=tracking_ids, run_id=run_id, session_id=session_id, kind=kind,
             created_before=created_before,

@@ -252,7 +252,7 @@ class Session:
             client = await self._clients.get(kind.target)
             entity = await kind.create(client, spec)
         entity_id, label = str(kind.entity_id(entity)), kind.label(entity)
-        await self.manager.ledger.confirm(record.tracking_id, entity_id, label)
+        await self.manager.ledger.confirm(record, entity_id, label)
         self._created.append(
             Created(record.tracking_id, kind.name, entity_id, label, record.scenario)
         )

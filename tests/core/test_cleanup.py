@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import attrs
 import pytest
 
@@ -131,3 +132,36 @@ async def test_cleanup_is_idempotent(manager: tdm.Manager) -> None:
     second = await manager.cleanup(run_id="run-a")
     assert second.total_deleted == 0
     assert second.complete
+
+
+async def test_confirm_after_a_concurrent_cleanup_keeps_the_record(
+    manager: tdm.Manager, library_db: LibraryDB
+) -> None:
+    """A cleanup that drops an intent whose create is still in flight cannot orphan it."""
+    slow = manager.registry.get_kind("book")
+    entered, release = anyio.Event(), anyio.Event()
+    original = slow.create
+
+    async def create_slowly(client: object, spec: object) -> object:
+        entered.set()
+        await release.wait()
+        return await original(client, spec)  # type: ignore[arg-type]
+
+    slow.create = create_slowly  # type: ignore[method-assign]
+    made: list[object] = []
+    async with manager.session(keep=True) as s, anyio.create_task_group() as tg:
+
+        async def create() -> None:
+            made.append(await s.create("book", author_uuid=author.uuid))
+
+        author = await s.create("author")
+        tg.start_soon(create)
+        await entered.wait()
+        report = await manager.cleanup(tracking_ids=[s.tracking_ids[-1]])
+        assert report.total_deleted == 0  # nothing to find yet: the intent was dropped
+        release.set()
+    (book,) = made
+    records = {r.entity_id: r for r in await manager.tracked()}
+    assert records[book.uuid].state == "created"  # type: ignore[attr-defined]
+    await manager.cleanup(all=True)
+    assert library_db.count("books") == 0

@@ -17,10 +17,10 @@ import tdm_scenarios
 
 
 class LingeringLedger(tdm.Ledger):
-    async def confirm(self, tracking_id: str, entity_id: str, label: str | None) -> None:
+    async def confirm(self, record: tdm.TrackingRecord, entity_id: str, label: str | None) -> None:
         print(f"created {entity_id}", flush=True)
         time.sleep(0.3)  # noqa: ASYNC251 - hold the loop: the kill lands before the id is noted
-        await super().confirm(tracking_id, entity_id, label)
+        await super().confirm(record, entity_id, label)
 
 
 async def main(ledger_path: str, run_id: str) -> None:
