@@ -16,6 +16,8 @@ from tdm import _manager
 from .conftest import start_shop
 from .support import Inspector
 
+pytest_plugins = ["pytester"]
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
@@ -57,3 +59,22 @@ async def test_readme_python_examples_run(readme_env: Inspector) -> None:
     assert {r.run_id for r in left} == {"baseline"}
     assert readme_env.orders() == []
     assert readme_env.cart_items() == []
+
+
+PYTEST_EXAMPLE = re.compile(
+    r"<!-- pytest-example (\S+) -->\n```python\n(.*?)^```", re.DOTALL | re.MULTILINE
+)
+INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+
+
+def test_readme_pytest_examples_pass(pytester: pytest.Pytester, readme_env: Inspector) -> None:
+    """README's pytest examples (the browser one included) pass and leave nothing behind."""
+    files = dict(PYTEST_EXAMPLE.findall(README.read_text()))
+    assert set(files) == {"conftest.py", "test_order_history.py", "test_browser.py"}
+    pytester.makeini(INI)
+    for name, source in files.items():
+        pytester.makepyfile(**{name.removesuffix(".py"): source})
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    assert readme_env.orders() == []
+    baseline = {"admin@example.com", "user@example.com", "admin@shop.test"}
+    assert {u["email"] for u in readme_env.users()} == baseline
