@@ -43,6 +43,7 @@ from ._registry import (
     default_registry,
     scenario,
 )
+from ._remote import AsyncClient, Client, ServerError
 from ._report import CleanupReport, LeakWarning, Leftover
 from ._session import Created, Session
 from ._settings import Settings
@@ -50,10 +51,12 @@ from ._table import Table, table
 
 __all__ = [
     "ApiClient",
+    "AsyncClient",
     "CannotDelete",
     "Check",
     "CleanupIncomplete",
     "CleanupReport",
+    "Client",
     "ConfigError",
     "Created",
     "DataGen",
@@ -73,6 +76,7 @@ __all__ = [
     "Registry",
     "Scenario",
     "ScenarioFailed",
+    "ServerError",
     "Session",
     "Settings",
     "Table",

@@ -165,9 +165,16 @@ def _problems(exc: BaseException, field: str, tp: Any, value: Any) -> list[Field
 
         for line in cattrs.transform_error(exc, path=field, format_exception=record):
             expected, _, path = line.rpartition(" @ ")
-            found.append(FieldProblem(field=path, expected=expected or "a valid value", got=None))
+            found.append(
+                FieldProblem(field=_camel_path(path), expected=expected or "a valid value")
+            )
         return [_with_got(p, field, value) for p in found]
     return [FieldProblem(field=field, expected=describe_type(tp), got=value)]
+
+
+def _camel_path(path: str) -> str:
+    """``items[0].product_id`` -> ``items[0].productId``: paths speak the JSON names."""
+    return ".".join(camel(part) for part in path.split("."))
 
 
 def _with_got(problem: FieldProblem, root: str, value: Any) -> FieldProblem:

@@ -111,6 +111,7 @@ class _Filter:
     session_id: str | None = None
     kind: str | None = None
     created_before: datetime | None = None
+    exclude_runs: Sequence[str] = ()
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -126,6 +127,9 @@ class _Filter:
         if self.created_before is not None:
             clauses.append("created_at < ?")
             args.append(self.created_before.timestamp())
+        if self.exclude_runs:
+            clauses.append(f"run_id NOT IN ({','.join('?' * len(self.exclude_runs))})")
+            args.extend(self.exclude_runs)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -207,6 +211,7 @@ class Ledger:
         session_id: str | None = None,
         kind: str | None = None,
         created_before: datetime | None = None,
+        exclude_runs: Sequence[str] = (),
         limit: int | None = None,
         offset: int = 0,
     ) -> list[TrackingRecord]:
@@ -217,12 +222,13 @@ class Ledger:
                 found += await self.select(
                     tracking_ids=tracking_ids[start : start + _CHUNK], run_id=run_id,
                     session_id=session_id, kind=kind, created_before=created_before,
+                    exclude_runs=exclude_runs,
                 )  # fmt: skip
             found.sort(key=lambda r: r.created_at)
             return found[offset:][:limit] if limit is not None else found[offset:]
         where, args = _Filter(
             tracking_ids=tracking_ids, run_id=run_id, session_id=session_id, kind=kind,
-            created_before=created_before,
+            created_before=created_before, exclude_runs=exclude_runs,
         ).where()  # fmt: skip
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
         rows = await self._call(

@@ -21,7 +21,10 @@ from ._report import CleanupReport
 from ._session import Session
 from ._settings import Settings
 
-__all__ = ["Manager", "cleanup", "default_manager", "session"]
+__all__ = ["PROTECTED_RUNS", "Manager", "cleanup", "default_manager", "session"]
+
+PROTECTED_RUNS = ("baseline",)
+"""Runs an age-based cleanup leaves alone; clean them by naming the run, or with ``all``."""
 
 log = logging.getLogger("tdm")
 
@@ -131,11 +134,14 @@ class Manager:
                 problems.append(FieldProblem("olderThan", DURATION_FORMAT, older_than))
         if problems:
             raise InvalidParameters("cleanup", problems)
+        # Age-based cleanup spares kept reference data (the baseline): name its run, or all.
+        spared = () if run_id is not None or all else PROTECTED_RUNS
         return await self.ledger.select(
             tracking_ids=None if tracking_ids is None else list(tracking_ids),
             run_id=run_id,
             kind=kind,
             created_before=before,
+            exclude_runs=spared if tracking_ids is None else (),
         )
 
     async def cleanup(
@@ -150,8 +156,9 @@ class Manager:
         """Remove tracked entities: by tracking ids, by run, older than a duration, or ``all``.
 
         Options combine (a run's entities older than an hour). At least one must be given:
-        removing everything needs ``all=True``. Entities that cannot be removed stay tracked and
-        are listed in the report's ``failures``.
+        removing everything needs ``all=True``. ``older_than`` alone spares the ``baseline``
+        run (seed data meant to stay); name it with ``run_id`` to include it. Entities that
+        cannot be removed stay tracked and are listed in the report's ``failures``.
         """
         records = await self.select(
             tracking_ids=tracking_ids, run_id=run_id, all=all, older_than=older_than, kind=kind

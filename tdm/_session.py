@@ -18,7 +18,7 @@ import attrs
 from ._clients import Clients
 from ._convert import camel, structure_field, to_json
 from ._datagen import DataGen
-from ._errors import FieldProblem, InvalidParameters, ScenarioFailed
+from ._errors import FieldProblem, InvalidParameters, ScenarioFailed, TargetError
 from ._kinds import Kind
 from ._ledger import TrackingRecord
 from ._registry import Scenario
@@ -250,7 +250,12 @@ class Session:
             scope.tracking_ids.append(record.tracking_id)
         async with self._limiter:
             client = await self._clients.get(kind.target)
-            entity = await kind.create(client, spec)
+            try:
+                entity = await kind.create(client, spec)
+            except TargetError as exc:
+                if exc.status == 409:
+                    await self._forget(record.tracking_id, scopes)
+                raise
         entity_id, label = str(kind.entity_id(entity)), kind.label(entity)
         await self.manager.ledger.confirm(record, entity_id, label)
         self._created.append(
@@ -259,6 +264,14 @@ class Session:
         if inner is not None:
             inner.in_step = False
         return entity
+
+    async def _forget(self, tracking_id: str, scopes: tuple[_Scope, ...]) -> None:
+        """Drop the intent of a create the system refused with 409 (conflict): nothing was
+        created, and looking the intent up by its natural key would find the entity that holds
+        the key already (someone else's) and delete it."""
+        await self.manager.ledger.remove([tracking_id])
+        for ids in (self._tracking_ids, *(scope.tracking_ids for scope in scopes)):
+            ids.remove(tracking_id)
 
     # -- scenarios ---------------------------------------------------------------------------
 

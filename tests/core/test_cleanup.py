@@ -165,3 +165,13 @@ async def test_confirm_after_a_concurrent_cleanup_keeps_the_record(
     assert records[book.uuid].state == "created"  # type: ignore[attr-defined]
     await manager.cleanup(all=True)
     assert library_db.count("books") == 0
+
+
+async def test_older_than_spares_the_baseline(manager: tdm.Manager, library_db: LibraryDB) -> None:
+    """Reference data kept under run "baseline" survives an age-based cleanup, not "all"."""
+    await _keep(manager, "baseline", 1)
+    await _keep(manager, "run-a", 1)
+    assert (await manager.cleanup(older_than="0s")).deleted["authors"] == 1
+    assert [r.run_id for r in await manager.tracked()] == ["baseline"]
+    assert (await manager.cleanup(older_than="0s", run_id="baseline")).deleted["authors"] == 1
+    assert library_db.count("authors") == 0

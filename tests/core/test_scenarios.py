@@ -8,7 +8,7 @@ import pytest
 
 import tdm
 
-from .library import LibraryDB
+from .library import Book, LibraryDB
 
 
 async def test_run_by_function_or_name(
@@ -144,8 +144,25 @@ async def test_nested_scenarios_track_each_level(
 
 def test_results_unstructure_to_camel_case(registry: tdm.Registry) -> None:
     """Results of scenarios become camelCase JSON through tdm.to_json."""
-    from .library import Book
-
     assert tdm.to_json({"books": [Book("u1", "T", "i", "a1")]}) == {
         "books": [{"uuid": "u1", "title": "T", "isbn": "i", "authorUuid": "a1"}]
     }
+
+
+async def test_nested_errors_use_json_paths(manager: tdm.Manager) -> None:
+    """A bad value deep inside a list of objects is named by its camelCase path."""
+    registry = manager.registry
+
+    @registry.scenario
+    async def shelve(s: tdm.Session, books: list[Book] | None = None) -> int:
+        """Takes nested objects."""
+        return len(books or [])
+
+    with pytest.raises(tdm.InvalidParameters) as info:
+        registry.get_scenario("shelve").validate(
+            {"books": [{"uuid": "u", "title": "t", "isbn": "i", "authorUuid": 5}]},
+            json_names=True,
+        )
+    (problem,) = info.value.problems
+    assert problem.field == "books[0].authorUuid"
+    assert problem.got == 5
