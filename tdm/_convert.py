@@ -149,11 +149,18 @@ def type_schema(tp: Any) -> dict[str, Any]:
         fields = attrs.fields(attrs.resolve_types(tp))
         return {
             "type": "object",
-            "properties": {camel(a.name): type_schema(a.type) for a in fields},
+            "properties": {camel(a.name): _described(a) for a in fields},
             "required": [camel(a.name) for a in fields if a.default is attrs.NOTHING],
             "additionalProperties": False,
         }
     return {}
+
+
+def _described(field: attrs.Attribute[Any]) -> dict[str, Any]:
+    schema = type_schema(field.type)
+    if field.metadata.get("description"):
+        schema["description"] = field.metadata["description"]
+    return schema
 
 
 def _problems(exc: BaseException, field: str, tp: Any, value: Any) -> list[FieldProblem]:

@@ -26,10 +26,12 @@ OrderStatus = Literal["pending", "confirmed", "shipped", "delivered", "cancelled
 
 @attrs.frozen
 class UserSpec:
-    email: str
-    password: str
-    full_name: str
-    is_admin: bool = False
+    email: str = attrs.field(metadata={"description": "Login email; unique in the shop"})
+    password: str = attrs.field(
+        metadata={"description": "At least 8 characters with a letter and a digit"}
+    )
+    full_name: str = attrs.field(metadata={"description": "Shown on the account and the orders"})
+    is_admin: bool = attrs.field(default=False, metadata={"description": "Create an administrator"})
 
 
 @attrs.frozen
@@ -45,8 +47,8 @@ class User:
 
 @attrs.frozen
 class CategorySpec:
-    name: str
-    description: str = ""
+    name: str = attrs.field(metadata={"description": "Category name; unique in the shop"})
+    description: str = attrs.field(default="", metadata={"description": "Free text"})
 
 
 @attrs.frozen
@@ -58,12 +60,14 @@ class Category:
 
 @attrs.frozen
 class ProductSpec:
-    name: str
-    sku: str
-    price: float
-    stock: int
-    description: str = ""
-    category_id: int | None = None
+    name: str = attrs.field(metadata={"description": "Product name"})
+    sku: str = attrs.field(metadata={"description": "Stock keeping unit; unique in the shop"})
+    price: float = attrs.field(metadata={"description": "Unit price, greater than 0, two decimals"})
+    stock: int = attrs.field(metadata={"description": "Units in stock, 0 or more"})
+    description: str = attrs.field(default="", metadata={"description": "Free text"})
+    category_id: int | None = attrs.field(
+        default=None, metadata={"description": "Category id; default: one of the shop's categories"}
+    )
 
 
 @attrs.frozen
@@ -79,16 +83,26 @@ class Product:
 
 @attrs.frozen
 class OrderLine:
-    product_id: int
-    quantity: int = 1
+    product_id: int = attrs.field(metadata={"description": "Product id"})
+    quantity: int = attrs.field(default=1, metadata={"description": "Units, 1 or more"})
 
 
 @attrs.frozen
 class OrderSpec:
-    shipping_address: str
-    user_id: int | None = None
-    items: list[OrderLine] | None = None
-    status: OrderStatus = "pending"
+    shipping_address: str = attrs.field(
+        metadata={"description": "Where the order ships; default: a realistic address"}
+    )
+    user_id: int | None = attrs.field(
+        default=None,
+        metadata={"description": "The ordering user (created by tdm); default: a new user"},
+    )
+    items: list[OrderLine] | None = attrs.field(
+        default=None, metadata={"description": "Lines to order; default: 1 to 3 in-stock products"}
+    )
+    status: OrderStatus = attrs.field(
+        default="pending",
+        metadata={"description": "Status the order is moved to after it is placed"},
+    )
 
 
 @attrs.frozen
@@ -113,9 +127,14 @@ class Order:
 
 @attrs.frozen
 class CartItemSpec:
-    user_id: int | None = None
-    product_id: int | None = None
-    quantity: int = 1
+    user_id: int | None = attrs.field(
+        default=None,
+        metadata={"description": "The cart's user (created by tdm); default: a new user"},
+    )
+    product_id: int | None = attrs.field(
+        default=None, metadata={"description": "Product id; default: an in-stock product"}
+    )
+    quantity: int = attrs.field(default=1, metadata={"description": "Units, 1 or more"})
 
 
 @attrs.frozen
