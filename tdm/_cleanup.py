@@ -34,6 +34,8 @@ class _Node:
     record: TrackingRecord
     kind: Kind[Any, Any, Any] | None
     entity_id: str
+    duplicates: list[TrackingRecord] = attrs.field(factory=list)
+    """Other records of the same entity (say, a product added to a cart twice)."""
     children: int = 0
     parents: list[_Node] = attrs.field(factory=list)
     blocked_by: str | None = None
@@ -124,7 +126,7 @@ class _Purge:
                 for node in batch:
                     tg.start_soon(self._delete_into, results, node)
             return
-        await self.ledger.remove([n.record.tracking_id for n in batch])
+        await self.ledger.remove([r.tracking_id for n in batch for r in (n.record, *n.duplicates)])
         for node in batch:
             self._gone(node.record, already=not outcome.get(node.entity_id, False))
             results[node] = True
@@ -139,7 +141,7 @@ class _Purge:
         except Exception as exc:  # noqa: BLE001 -- reported; the record stays for a later cleanup
             await self._fail(record, _describe(exc), attempted=True)
             return False
-        await self.ledger.remove([record.tracking_id])
+        await self.ledger.remove([record.tracking_id, *(d.tracking_id for d in node.duplicates)])
         self._gone(record, already=not existed)
         return True
 
@@ -148,7 +150,12 @@ class _Purge:
         async with anyio.create_task_group() as tg:
             for record in records:
                 tg.start_soon(self._resolve, record, nodes)
-        by_entity = {(n.record.kind, n.entity_id): n for n in nodes}
+        by_entity: dict[tuple[str, str], _Node] = {}
+        for node in nodes:
+            first = by_entity.setdefault((node.record.kind, node.entity_id), node)
+            if first is not node:
+                first.duplicates.append(node.record)
+        nodes = list(by_entity.values())
         for node in nodes:
             for ref in node.record.refs:
                 parent = by_entity.get((ref[0], str(ref[1])))

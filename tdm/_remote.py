@@ -14,7 +14,7 @@ so everything one client creates can also be removed with one cleanup by run::
 The server's errors come back as tdm's exceptions: :class:`~tdm.InvalidParameters` (422 naming
 each field), :class:`~tdm.NotFound` (404), :class:`~tdm.ScenarioFailed`,
 :class:`~tdm.TargetError` and :class:`~tdm.TargetUnavailable` (the system under test, or the
-tdm server itself, cannot be reached); anything else as :class:`ServerError`.
+tdm server itself, cannot be reached); anything else as :class:`ServerError` (see ``_wire``).
 """
 
 from __future__ import annotations
@@ -26,21 +26,21 @@ from types import TracebackType
 from typing import Any, Self
 
 import anyio
-import attrs
 import httpx2
 
-from ._convert import camel
-from ._errors import (
-    FieldProblem,
-    InvalidParameters,
-    NotFound,
-    ScenarioFailed,
-    TargetError,
-    TargetUnavailable,
-    TdmError,
-)
-from ._report import CleanupReport, Leftover
+from ._errors import TargetUnavailable, TdmError
+from ._report import CleanupReport
 from ._settings import new_run_id
+from ._wire import (
+    HEALTH,
+    Call,
+    ServerError,
+    camel_keys,
+    order_body,
+    report_of,
+    result_of,
+    unreachable,
+)
 
 __all__ = ["AsyncClient", "Client", "ServerError"]
 
@@ -48,104 +48,7 @@ DEFAULT_URL = "http://localhost:3001"
 RUN_ID_HEADER, TEST_ID_HEADER = "X-TDM-Run-Id", "X-TDM-Test-Id"
 
 
-class ServerError(TdmError):
-    """The tdm server refused a request for a reason no other exception of tdm stands for
-    (400 malformed, 405, 413 too large, 415, 500): ``status``, ``code``, ``detail``."""
-
-    def __init__(self, status: int, code: str, detail: str, body: Any = None) -> None:
-        self.status, self.code, self.detail, self.body = status, code, detail, body
-        super().__init__(f"the tdm server answered {status} {code}: {detail}")
-
-
-# -- requests and their answers, shared by both clients -----------------------------------------
-
-
-@attrs.frozen
-class _Call:
-    method: str
-    path: str
-    body: Any = None
-    operation: str = ""
-    name: str = ""  # what a 404 is about (a scenario's name)
-
-
-def _camel_keys(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {camel(key): value for key, value in fields.items()}
-
-
-def _order_body(user_id: int, items: Any, status: str | None, fields: Mapping[str, Any]) -> Any:
-    body: dict[str, Any] = {"userId": user_id, **_camel_keys(fields)}
-    if items is not None:
-        body["items"] = [_camel_keys(i) if isinstance(i, Mapping) else i for i in items]
-    if status is not None:
-        body["status"] = status
-    return body
-
-
-def _problem(raw: Mapping[str, Any]) -> FieldProblem:
-    """A field problem as the server reported it (its flags recovered from its message)."""
-    field, expected, got = str(raw.get("field")), str(raw.get("expected")), raw.get("got")
-    for flags in ({"missing": True}, {"unknown": True}):
-        candidate = FieldProblem(field, expected, got, **flags)
-        if candidate.message == raw.get("message"):
-            return candidate
-    return FieldProblem(field, expected, got)
-
-
-def _report(raw: Any) -> CleanupReport:
-    raw = raw if isinstance(raw, Mapping) else {}
-    failures = [
-        Leftover(str(f.get("trackingId")), str(f.get("entityType")), f.get("entityId"),
-                 str(f.get("reason")))
-        for f in raw.get("failed", [])
-    ]  # fmt: skip
-    return CleanupReport(dict(raw.get("deleted", {})), int(raw.get("alreadyGone", 0)), failures)
-
-
-def _exception(status: int, body: Mapping[str, Any], call: _Call) -> Exception:
-    """The exception of tdm that an error answer stands for."""
-    code, detail = str(body.get("error", "error")), str(body.get("detail", ""))
-    if code == "scenario_failed":
-        cause = body.get("cause")
-        inner = _exception(status, {**body, **cause} if isinstance(cause, Mapping) else {}, call)
-        step = str(body.get("step", "an unknown step"))
-        return ScenarioFailed(str(body.get("scenario", call.name)), step, inner,
-                              _report(body.get("cleanup")))  # fmt: skip
-    if code == "validation_error":
-        subject = detail.removeprefix("invalid parameters for ").partition(": ")[0]
-        return InvalidParameters(subject or call.operation, [_problem(f) for f in body["fields"]])
-    if code == "not_found":
-        return NotFound(str(body.get("what", "route")), str(body.get("name", call.path)),
-                        body.get("known", []))  # fmt: skip
-    if "target" in body:
-        target = str(body["target"])
-        message = detail.removeprefix(f"{target}: ")
-        kind = TargetUnavailable if code == "target_unavailable" else TargetError
-        return kind(target, message, status=body.get("targetStatus"))
-    return ServerError(status, code, detail, body)
-
-
-def _result(call: _Call, response: httpx2.Response) -> Any:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if response.is_success and body is not None:
-        return body
-    if isinstance(body, Mapping) and "error" in body:
-        raise _exception(response.status_code, body, call)
-    detail = response.text[:200] or response.reason_phrase
-    raise ServerError(response.status_code, "http_error", detail, body)
-
-
-_HEALTH = _Call("GET", "/api/health")
-
-
-def _unreachable(call: _Call, base_url: str, exc: Exception) -> TargetUnavailable:
-    return TargetUnavailable("tdm server", f"{call.method} {base_url}{call.path} failed: {exc!r}")
-
-
-class _Calls:
+class Calls:
     """What both clients share: building calls, keeping tracking ids and created entities."""
 
     def __init__(self, base_url: str, run_id: str | None, test_id: str | None) -> None:
@@ -164,7 +67,7 @@ class _Calls:
             headers[TEST_ID_HEADER] = self.test_id
         return headers
 
-    def _track(self, call: _Call, result: dict[str, Any]) -> dict[str, Any]:
+    def _track(self, call: Call, result: dict[str, Any]) -> dict[str, Any]:
         ids = result.get("trackingIds") or [result["trackingId"]]
         self._tracking.extend(ids)
         entry = {"operation": call.operation, "trackingIds": list(ids), "result": result}
@@ -181,17 +84,17 @@ class _Calls:
         return report
 
     @staticmethod
-    def _users(fields: Mapping[str, Any]) -> _Call:
-        return _Call("POST", "/api/users", _camel_keys(fields), "create_user")
+    def _users(fields: Mapping[str, Any]) -> Call:
+        return Call("POST", "/api/users", camel_keys(fields), "create_user")
 
     @staticmethod
-    def _products(fields: Mapping[str, Any]) -> _Call:
-        return _Call("POST", "/api/products", _camel_keys(fields), "create_product")
+    def _products(fields: Mapping[str, Any]) -> Call:
+        return Call("POST", "/api/products", camel_keys(fields), "create_product")
 
     @staticmethod
-    def _scenario(name: str, params: Mapping[str, Any]) -> _Call:
-        body = {"parameters": _camel_keys(params)}
-        return _Call("POST", f"/api/scenarios/{name}", body, "scenario", name)
+    def _scenario(name: str, params: Mapping[str, Any]) -> Call:
+        body = {"parameters": camel_keys(params)}
+        return Call("POST", f"/api/scenarios/{name}", body, "scenario", name)
 
     def start_tracking(self, test_id: str | None = None) -> None:
         """Forget what was tracked: :meth:`cleanup` removes what is created from now on.
@@ -211,7 +114,7 @@ class _Calls:
         return [dict(entry) for entry in self._created]
 
 
-class AsyncClient(_Calls):
+class AsyncClient(Calls):
     """An async client of a tdm server (``base_url`` such as ``http://localhost:3001``).
 
     ``run_id`` groups what it creates (default: a new run id); ``transport`` lets tests
@@ -250,18 +153,18 @@ class AsyncClient(_Calls):
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _send(self, call: _Call) -> Any:
+    async def _send(self, call: Call) -> Any:
         try:
             response = await self._http.request(
                 call.method, call.path, json=call.body, headers=self._headers()
             )
         except httpx2.TransportError as exc:
-            raise _unreachable(call, self.base_url, exc) from exc
-        return _result(call, response)
+            raise unreachable(call, self.base_url, exc) from exc
+        return result_of(call, response)
 
     async def seed(self, force: bool = False) -> dict[str, Any]:
         """Seed the baseline data (idempotent): ``{seeded, users, products, categories}``."""
-        result: dict[str, Any] = await self._send(_Call("POST", "/api/seed", {"force": force}))
+        result: dict[str, Any] = await self._send(Call("POST", "/api/seed", {"force": force}))
         return result
 
     async def create_user(self, **fields: Any) -> dict[str, Any]:
@@ -279,7 +182,7 @@ class AsyncClient(_Calls):
         self, user_id: int, items: Any = None, status: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Create an order for a user tdm created: ``{order, trackingId, trackingIds}``."""
-        call = _Call("POST", "/api/orders", _order_body(user_id, items, status, fields),
+        call = Call("POST", "/api/orders", order_body(user_id, items, status, fields),
                      "create_order")  # fmt: skip
         return self._track(call, await self._send(call))
 
@@ -294,12 +197,12 @@ class AsyncClient(_Calls):
         What could not be removed stays tracked here too, so a later call retries it.
         """
         body = {"trackingIds": self.tracking_ids}
-        report = _report(await self._send(_Call("DELETE", "/api/cleanup", body)))
+        report = report_of(await self._send(Call("DELETE", "/api/cleanup", body)))
         return self._after_cleanup(report)
 
     async def cleanup_all(self) -> CleanupReport:
         """Remove everything the server tracks, whoever created it (a global teardown)."""
-        report = _report(await self._send(_Call("DELETE", "/api/cleanup", {"all": True})))
+        report = report_of(await self._send(Call("DELETE", "/api/cleanup", {"all": True})))
         return self._after_cleanup(report, all=True)
 
     async def health(self) -> dict[str, Any]:
@@ -307,9 +210,9 @@ class AsyncClient(_Calls):
         try:
             response = await self._http.get("/api/health")
         except httpx2.TransportError as exc:
-            raise _unreachable(_HEALTH, self.base_url, exc) from exc
+            raise unreachable(HEALTH, self.base_url, exc) from exc
         body: dict[str, Any] = (
-            response.json() if response.status_code == 503 else _result(_HEALTH, response)
+            response.json() if response.status_code == 503 else result_of(HEALTH, response)
         )
         return body
 
@@ -341,7 +244,7 @@ def _not_healthy(base_url: str, timeout: float, last: Any) -> str:
     return f"{base_url} was not healthy within {timeout:g} s (last: {last})"
 
 
-class Client(_Calls):
+class Client(Calls):
     """The synchronous :class:`AsyncClient`: the same methods, blocking."""
 
     def __init__(
@@ -375,18 +278,18 @@ class Client(_Calls):
     def close(self) -> None:
         self._http.close()
 
-    def _send(self, call: _Call) -> Any:
+    def _send(self, call: Call) -> Any:
         try:
             response = self._http.request(
                 call.method, call.path, json=call.body, headers=self._headers()
             )
         except httpx2.TransportError as exc:
-            raise _unreachable(call, self.base_url, exc) from exc
-        return _result(call, response)
+            raise unreachable(call, self.base_url, exc) from exc
+        return result_of(call, response)
 
     def seed(self, force: bool = False) -> dict[str, Any]:
         """Seed the baseline data (idempotent): ``{seeded, users, products, categories}``."""
-        result: dict[str, Any] = self._send(_Call("POST", "/api/seed", {"force": force}))
+        result: dict[str, Any] = self._send(Call("POST", "/api/seed", {"force": force}))
         return result
 
     def create_user(self, **fields: Any) -> dict[str, Any]:
@@ -404,7 +307,7 @@ class Client(_Calls):
         self, user_id: int, items: Any = None, status: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         """Create an order for a user tdm created: ``{order, trackingId, trackingIds}``."""
-        call = _Call("POST", "/api/orders", _order_body(user_id, items, status, fields),
+        call = Call("POST", "/api/orders", order_body(user_id, items, status, fields),
                      "create_order")  # fmt: skip
         return self._track(call, self._send(call))
 
@@ -416,12 +319,12 @@ class Client(_Calls):
     def cleanup(self) -> CleanupReport:
         """Remove what this client created since :meth:`start_tracking` (by tracking id)."""
         body = {"trackingIds": self.tracking_ids}
-        report = _report(self._send(_Call("DELETE", "/api/cleanup", body)))
+        report = report_of(self._send(Call("DELETE", "/api/cleanup", body)))
         return self._after_cleanup(report)
 
     def cleanup_all(self) -> CleanupReport:
         """Remove everything the server tracks, whoever created it (a global teardown)."""
-        report = _report(self._send(_Call("DELETE", "/api/cleanup", {"all": True})))
+        report = report_of(self._send(Call("DELETE", "/api/cleanup", {"all": True})))
         return self._after_cleanup(report, all=True)
 
     def health(self) -> dict[str, Any]:
@@ -429,9 +332,9 @@ class Client(_Calls):
         try:
             response = self._http.get("/api/health")
         except httpx2.TransportError as exc:
-            raise _unreachable(_HEALTH, self.base_url, exc) from exc
+            raise unreachable(HEALTH, self.base_url, exc) from exc
         body: dict[str, Any] = (
-            response.json() if response.status_code == 503 else _result(_HEALTH, response)
+            response.json() if response.status_code == 503 else result_of(HEALTH, response)
         )
         return body
 

@@ -63,6 +63,15 @@ _scopes: contextvars.ContextVar[tuple[_Scope, ...]] = contextvars.ContextVar(
 )
 
 
+def _refused(exc: TargetError | InvalidParameters) -> bool:
+    """Whether a failed create certainly created nothing: the system answered 4xx (it
+    refused the request) or tdm refused it before sending. After a 5xx or a lost connection
+    the outcome is unknown, and the intent stays for cleanup to reconcile."""
+    if isinstance(exc, InvalidParameters):
+        return True
+    return exc.status is not None and 400 <= exc.status < 500
+
+
 class Session:
     """Creates entities and runs scenarios, tracking each entity; removes them all on exit.
 
@@ -252,8 +261,8 @@ class Session:
             client = await self._clients.get(kind.target)
             try:
                 entity = await kind.create(client, spec)
-            except TargetError as exc:
-                if exc.status == 409:
+            except (TargetError, InvalidParameters) as exc:
+                if _refused(exc):
                     await self._forget(record.tracking_id, scopes)
                 raise
         entity_id, label = str(kind.entity_id(entity)), kind.label(entity)
@@ -266,9 +275,9 @@ class Session:
         return entity
 
     async def _forget(self, tracking_id: str, scopes: tuple[_Scope, ...]) -> None:
-        """Drop the intent of a create the system refused with 409 (conflict): nothing was
-        created, and looking the intent up by its natural key would find the entity that holds
-        the key already (someone else's) and delete it."""
+        """Drop the intent of a create that was refused: nothing was created, and looking the
+        intent up by its natural key could find an entity that already held the key (someone
+        else's, say after a 409) and delete it."""
         await self.manager.ledger.remove([tracking_id])
         for ids in (self._tracking_ids, *(scope.tracking_ids for scope in scopes)):
             ids.remove(tracking_id)

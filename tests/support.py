@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx2
@@ -78,3 +82,30 @@ class Inspector:
         if record.kind == "category":
             return any(c["id"] == entity_id for c in self.categories())
         raise AssertionError(record.kind)
+
+
+@contextmanager
+def serving_in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free port, on a thread of its own; yield its URL.
+
+    For code under test that blocks (a sync client) while the server must keep answering.
+    """
+    import uvicorn
+
+    from tdm_server._serve import _Server, bind
+
+    sock = bind("127.0.0.1", 0)
+    server = _Server(uvicorn.Config(app, lifespan="on", log_config=None, ws="none"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, "the server did not start in 30 s"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()

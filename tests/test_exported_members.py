@@ -8,10 +8,12 @@ import tdm
 
 EXPECTED = [
     "ApiClient",
+    "AsyncClient",
     "CannotDelete",
     "Check",
     "CleanupIncomplete",
     "CleanupReport",
+    "Client",
     "ConfigError",
     "Created",
     "DataGen",
@@ -31,6 +33,7 @@ EXPECTED = [
     "Registry",
     "Scenario",
     "ScenarioFailed",
+    "ServerError",
     "Session",
     "Settings",
     "Table",

@@ -12,9 +12,10 @@ import pytest
 
 import tdm
 from tdm import _manager
+from tdm_server import create_app
 
 from .conftest import start_shop
-from .support import Inspector
+from .support import Inspector, serving_in_thread
 
 pytest_plugins = ["pytester"]
 
@@ -35,7 +36,12 @@ def readme_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Insp
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("TDM_LEDGER", str(tmp_path / "ledger.sqlite3"))
         monkeypatch.setattr(_manager, "_default", None)
-        yield inspector
+        # A tdm server for the client examples, on the same ledger and shop.
+        server = tdm.Manager(tdm.Settings.from_env())
+        with serving_in_thread(create_app(server)) as url:
+            monkeypatch.setenv("TEST_DATA_MANAGER_URL", url)
+            yield inspector
+        server.ledger.close()
         if _manager._default is not None:
             _manager._default.ledger.close()
         inspector.close()

@@ -214,3 +214,14 @@ async def test_open_manager_shares_clients(settings: tdm.Settings, registry: tdm
     async with manager.session() as s:
         assert await s.client("library") is not seen[0]
     manager.ledger.close()
+
+
+async def test_refused_create_leaves_no_intent(manager: tdm.Manager, library_db: LibraryDB) -> None:
+    """A 409 means nothing was made: the intent goes, and the holder of the name is untouched."""
+    library_db.conn.execute("INSERT INTO authors VALUES ('someone-else', 'Taken Name')")
+    async with manager.session() as s:
+        with pytest.raises(tdm.TargetError) as info:
+            await s.create("author", name="Taken Name")
+        assert info.value.status == 409
+        assert await s.records() == []
+    assert library_db.exists("authors", "someone-else")

@@ -204,3 +204,19 @@ async def test_bad_parameters(manager: tdm.Manager) -> None:
         "orderStatus: expected one of 'pending', 'confirmed', 'shipped', 'delivered', got 'lost'",
     ]
     assert await manager.ledger.count(run_id=manager.settings.run_id) == 0
+
+
+async def test_one_entity_behind_two_records_counts_once(
+    manager: tdm.Manager, shop: Inspector
+) -> None:
+    """Adding a product to a cart twice raises its quantity: one cart item, deleted once."""
+    async with manager.session() as s:
+        user = await s.create("user")
+        first = await s.create("cartItem", user_id=user.id)
+        second = await s.create("cartItem", user_id=user.id, product_id=first.product_id)
+        assert first.id == second.id
+        assert len(shop.cart_items(user.id)) == 1
+    assert s.report is not None
+    assert s.report.deleted["cartItems"] == 1
+    assert shop.cart_items(user.id) == []
+    assert await manager.ledger.count(run_id=manager.settings.run_id) == 0
