@@ -9,13 +9,18 @@ Fixtures:
     entities it created and its seed, so the failure can be replayed with ``--tdm-seed``.
 ``tdm_manager``
     The session-wide :class:`tdm.Manager` (settings from the environment and ini keys).
+``tdm_client``
+    A :class:`tdm.AsyncClient` of a tdm server (``--tdm-url`` or ``TEST_DATA_MANAGER_URL``)
+    for suites that use tdm over HTTP: what it creates during the test is removed after it
+    (same keep and leak options, same failure report).
 ``tdm_run_id``
     This run's id. Under pytest-xdist every worker gets its own (``<run>-gw0``), so cleaning
     one worker's data never touches another's.
 ``tdm_baseline``
     Runs the baseline scenario once per test session, kept, tracked under run ``baseline``.
 
-Options (each also an ini key without the dashes, ``tdm_keep_failed = true``): ``--tdm-ledger``,
+Options (each also an ini key without the dashes, ``tdm_keep_failed = true``): ``--tdm-url``,
+``--tdm-ledger``,
 ``--tdm-run-id``, ``--tdm-seed``, ``--tdm-keep-failed``, ``--tdm-fail-on-leak``,
 ``--tdm-reap AGE`` (at start, remove tracked data older than AGE: leftovers of killed runs and
 kept failures), ``--tdm-baseline-scenario``.
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,17 +41,21 @@ import pytest
 from ._datagen import new_seed
 from ._errors import CleanupIncomplete
 from ._manager import Manager
+from ._remote import AsyncClient
 from ._session import Session
 from ._settings import Settings, new_run_id
 
 __all__ = [
     "tdm_baseline",
+    "tdm_client",
     "tdm_manager",
     "tdm_run_id",
     "tdm_session",
 ]
 
 _SESSION_KEY = pytest.StashKey[Session]()
+_CLIENT_KEY = pytest.StashKey[AsyncClient]()
+_RUN_KEY = pytest.StashKey[str]()
 _REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 _BOOL_INI = ("tdm_keep_failed", "tdm_fail_on_leak")
@@ -53,6 +63,7 @@ _BOOL_INI = ("tdm_keep_failed", "tdm_fail_on_leak")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tdm", "tdm test data")
+    group.addoption("--tdm-url", help="tdm server for tdm_client (default: TEST_DATA_MANAGER_URL)")
     group.addoption("--tdm-ledger", help="ledger file (default: TDM_LEDGER or .tdm/ledger.sqlite3)")
     group.addoption("--tdm-run-id", help="run id for this test run (default: TDM_RUN_ID or new)")
     group.addoption("--tdm-seed", type=int, help="base seed: replays every test's data exactly")
@@ -63,7 +74,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tdm-reap", metavar="AGE",
                     help="at start, remove tracked data older than AGE (e.g. 2h)")  # fmt: skip
     group.addoption("--tdm-baseline-scenario", help="scenario tdm_baseline runs (baseline)")
-    for name in ("tdm_ledger", "tdm_run_id", "tdm_seed", "tdm_reap", "tdm_baseline_scenario"):
+    for name in (
+        "tdm_url",
+        "tdm_ledger",
+        "tdm_run_id",
+        "tdm_seed",
+        "tdm_reap",
+        "tdm_baseline_scenario",
+    ):
         parser.addini(name, help=f"default for --{name.replace('_', '-')}")
     for name in _BOOL_INI:
         parser.addini(name, type="bool", default=False, help=f"--{name.replace('_', '-')}")
@@ -76,20 +94,25 @@ def _option(config: pytest.Config, name: str) -> Any:
     return value if value not in ("", None) else None
 
 
-def _run_id(config: pytest.Config, settings: Settings) -> str:
-    base = _option(config, "tdm_run_id") or settings.env.get("TDM_RUN_ID")
+def _run_id(config: pytest.Config) -> str:
+    """This process's run id, chosen once: ``--tdm-run-id``, ``TDM_RUN_ID`` or a new one."""
+    if _RUN_KEY in config.stash:
+        return config.stash[_RUN_KEY]
+    base = _option(config, "tdm_run_id") or os.environ.get("TDM_RUN_ID")
     worker = getattr(config, "workerinput", None)
     if worker is None:
-        return str(base or new_run_id())
-    # Workers of one xdist run share ``testrunuid``; each adds its own id to keep apart.
-    base = base or f"run-{worker['testrunuid'][:12]}"
-    return f"{base}-{worker['workerid']}"
+        run_id = str(base or new_run_id())
+    else:
+        # Workers of one xdist run share ``testrunuid``; each adds its own id to keep apart.
+        run_id = f"{base or 'run-' + worker['testrunuid'][:12]}-{worker['workerid']}"
+    config.stash[_RUN_KEY] = run_id
+    return run_id
 
 
 @pytest.fixture(scope="session")
-def tdm_run_id(pytestconfig: pytest.Config, tdm_manager: Manager) -> str:
+def tdm_run_id(pytestconfig: pytest.Config) -> str:
     """This test run's id (per xdist worker)."""
-    return tdm_manager.settings.run_id
+    return _run_id(pytestconfig)
 
 
 def _manager(config: pytest.Config) -> Manager:
@@ -97,7 +120,7 @@ def _manager(config: pytest.Config) -> Manager:
     ledger = _option(config, "tdm_ledger")
     return Manager(
         settings.evolve(
-            run_id=_run_id(config, settings),
+            run_id=_run_id(config),
             ledger_path=Path(ledger) if ledger else settings.ledger_path,
         )
     )
@@ -157,12 +180,34 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
         if strict and session.report is not None and not session.report.complete:
             raise CleanupIncomplete(session.report)
 
+    @pytest_asyncio.fixture
+    async def tdm_client(request: pytest.FixtureRequest) -> AsyncIterator[AsyncClient]:
+        """A client of a tdm server; what it creates in this test is removed after it."""
+        config = request.config
+        url = _option(config, "tdm_url") or os.environ.get("TEST_DATA_MANAGER_URL")
+        if not url:
+            raise pytest.UsageError("tdm_client needs --tdm-url or TEST_DATA_MANAGER_URL")
+        async with AsyncClient(url, run_id=_run_id(config), test_id=request.node.nodeid) as client:
+            request.node.stash[_CLIENT_KEY] = client
+            yield client
+            failed = any(r.failed for r in request.node.stash.get(_REPORTS_KEY, {}).values())
+            if failed and _option(config, "tdm_keep_failed"):
+                return
+            report = await client.cleanup()
+        if _option(config, "tdm_fail_on_leak") and not report.complete:
+            raise CleanupIncomplete(report)
+
 else:  # pragma: no cover
 
     @pytest.fixture
     def tdm_session() -> None:
         """Needs pytest-asyncio."""
         raise pytest.UsageError("the tdm_session fixture needs pytest-asyncio installed")
+
+    @pytest.fixture
+    def tdm_client() -> None:
+        """Needs pytest-asyncio."""
+        raise pytest.UsageError("the tdm_client fixture needs pytest-asyncio installed")
 
 
 @pytest.fixture(scope="session")
@@ -183,9 +228,17 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     item.stash.setdefault(_REPORTS_KEY, {})[report.when] = report
-    session = item.stash.get(_SESSION_KEY, None)
-    if session is not None and report.failed:
-        report.sections.append(("tdm", _describe(session)))
+    if report.failed:
+        session = item.stash.get(_SESSION_KEY, None)
+        if session is not None:
+            report.sections.append(("tdm", _describe(session)))
+        client = item.stash.get(_CLIENT_KEY, None)
+        if client is not None:
+            lines = [f"run {client.run_id} at {client.base_url}"]
+            for entry in client.get_created_entities():
+                what = entry.get("scenario") or entry["operation"]
+                lines.append(f"  {what}: tracking {', '.join(entry['trackingIds'])}")
+            report.sections.append(("tdm", "\n".join(lines)))
     return report
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ..support import Inspector
+import tdm
+from tdm_server import create_app
+
+from ..support import Inspector, serving_in_thread
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.usefixtures("seeded")  # orders then use baseline products
@@ -183,3 +186,33 @@ def test_fail_on_leak_errors_the_test(
     pytester.makepyfile(test_inner="def test_nothing(): pass")
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "--tdm-reap", "0s")
     assert shop.orders(int(str(row["user"]))) == []
+
+
+REMOTE = """
+import os
+from pathlib import Path
+
+async def test_over_http(tdm_client):
+    made = await tdm_client.scenario("user-with-orders", order_count=2)
+    (Path(os.environ["OUT_DIR"]) / "email").write_text(made["data"]["user"]["email"])
+    assert made["data"]["user"]["email"] == "not this one"
+"""
+
+
+def test_tdm_client_cleans_up_over_http(
+    pytester: pytest.Pytester, env: Path, shop: Inspector, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """tdm_client uses a tdm server by URL; its data goes after the test, failed or not."""
+    server = tdm.Manager(tdm.Settings(ledger_path=tmp_path / "server.sqlite3", env=shop.env()))
+    with serving_in_thread(create_app(server)) as url:
+        pytester.makepyfile(test_inner=REMOTE)
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--tdm-url", url)
+    server.ledger.close()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*- tdm -*", "run * at http://127.0.0.1:*", "  user-with-orders: tracking *, *, *"]
+    )
+    email = (env / "email").read_text()
+    assert email.endswith("@example.com")
+    assert shop.users(email) == []
