@@ -20,10 +20,9 @@ import tdm
 import tdm_scenarios
 from tdm_scenarios._sql import open_engine
 
+from ._report import Row, render
 from ._shop import Shop, shop_process
 from .baseline_script import user_with_orders_by_hand
-
-Row = tuple[str, str, str, str]
 
 
 async def _timed(fn: Callable[[], Awaitable[object]]) -> float:
@@ -109,14 +108,6 @@ async def bench_bulk_cleanup(shop: Shop, ledger: Path, count: int) -> list[Row]:
     ]  # fmt: skip
 
 
-def _table(rows: list[Row]) -> str:
-    head: Row = ("benchmark", "median", "ratio", "target")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
-    line = "  ".join("-" * w for w in widths)
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head), line, *(fmt.format(*r) for r in rows)])
-
-
 async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, shop_process(Path(tmp) / "shop") as shop:
         ledger = Path(tmp) / "ledger.sqlite3"
@@ -127,7 +118,7 @@ async def main(rounds: int) -> None:
             rows += await bench_scenario(shop, manager, rounds)
         rows += await bench_bulk_cleanup(shop, Path(tmp) / "bulk.sqlite3", count=200)
         manager.ledger.close()
-    print(_table(rows))
+    print(render(rows))
 
 
 if __name__ == "__main__":

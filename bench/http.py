@@ -36,9 +36,8 @@ import tdm_scenarios
 from tdm_server import create_app
 from tdm_server._serve import _Server, bind
 
+from ._report import Row, render
 from ._shop import Shop, _free_port
-
-Row = tuple[str, str, str, str]
 
 _SHOP = """
 import asyncio, sys
@@ -193,14 +192,6 @@ async def bench_throughput(
     ]  # fmt: skip
 
 
-def _table(rows: list[Row]) -> str:
-    head: Row = ("benchmark", "median", "ratio", "target")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
-    line = "  ".join("-" * w for w in widths)
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head), line, *(fmt.format(*r) for r in rows)])
-
-
 @asynccontextmanager
 async def _served_here(manager: tdm.Manager) -> AsyncIterator[str]:
     """The app served by uvicorn on a real socket in this process and event loop."""
@@ -242,7 +233,7 @@ async def main(rounds: int, users: int) -> None:
             await manager.cleanup(all=True)
         for ledger in (manager.ledger, here.ledger):
             ledger.close()
-    print(_table(rows))
+    print(render(rows))
 
 
 if __name__ == "__main__":

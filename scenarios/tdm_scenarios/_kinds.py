@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import tdm
 
@@ -29,11 +30,18 @@ from ._words import product_name
 
 __all__ = ["pick_products", "register_kinds"]
 
-_GONE = (204, 404)
+
+async def _api_delete(client: ShopClient, service: str, path: str) -> bool:
+    """Delete as the admin: ``True`` when deleted, ``False`` when it was already gone."""
+    response = await client.as_admin(service, "DELETE", path, expect=(204, 404))
+    return response.status_code == 204
 
 
-def _gone(response_status: int) -> bool:
-    return response_status == 204
+async def _db_delete(
+    db: AsyncEngine | None, table: str, ids: list[str], children: tuple[tuple[str, str], ...] = ()
+) -> dict[str, bool] | None:
+    """Delete a batch in the database, or ``None`` when that database is not configured."""
+    return None if db is None else await delete_rows(db, table, ids, children=children)
 
 
 class Users(tdm.Kind[ShopClient, UserSpec, User]):
@@ -74,17 +82,12 @@ class Users(tdm.Kind[ShopClient, UserSpec, User]):
         return entity.email
 
     async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        response = await client.as_admin("auth", "DELETE", f"/auth/users/{entity_id}", expect=_GONE)
-        return _gone(response.status_code)
+        return await _api_delete(client, "auth", f"/auth/users/{entity_id}")
 
     async def delete_many(
         self, client: ShopClient, entity_ids: list[str]
     ) -> dict[str, bool] | None:
-        return (
-            None
-            if client.auth_db is None
-            else await delete_rows(client.auth_db, "users", entity_ids)
-        )
+        return await _db_delete(client.auth_db, "users", entity_ids)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         found = client.pages("auth", "/auth/users", email=lookup["email"])
@@ -116,16 +119,12 @@ class Categories(tdm.Kind[ShopClient, CategorySpec, Category]):
         return entity.name
 
     async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        response = await client.as_admin(
-            "backend", "DELETE", f"/api/categories/{entity_id}", expect=_GONE
-        )
-        return _gone(response.status_code)
+        return await _api_delete(client, "backend", f"/api/categories/{entity_id}")
 
     async def delete_many(
         self, client: ShopClient, entity_ids: list[str]
     ) -> dict[str, bool] | None:
-        db = client.backend_db
-        return None if db is None else await delete_rows(db, "categories", entity_ids)
+        return await _db_delete(client.backend_db, "categories", entity_ids)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         found = client.pages("backend", "/api/categories")
@@ -188,20 +187,13 @@ class Products(tdm.Kind[ShopClient, ProductSpec, Product]):
         return entity.sku
 
     async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        response = await client.as_admin(
-            "backend", "DELETE", f"/api/products/{entity_id}", expect=_GONE
-        )
-        return _gone(response.status_code)
+        return await _api_delete(client, "backend", f"/api/products/{entity_id}")
 
     async def delete_many(
         self, client: ShopClient, entity_ids: list[str]
     ) -> dict[str, bool] | None:
-        db = client.backend_db
-        if db is None:
-            return None
-        return await delete_rows(
-            db, "products", entity_ids, children=(("cart_items", "product_id"),)
-        )
+        children = (("cart_items", "product_id"),)
+        return await _db_delete(client.backend_db, "products", entity_ids, children)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         response = await client.backend.request(
@@ -310,10 +302,8 @@ class Orders(tdm.Kind[ShopClient, OrderSpec, Order]):
     async def delete_many(
         self, client: ShopClient, entity_ids: list[str]
     ) -> dict[str, bool] | None:
-        db = client.backend_db
-        if db is None:
-            return None
-        return await delete_rows(db, "orders", entity_ids, children=(("order_items", "order_id"),))
+        children = (("order_items", "order_id"),)
+        return await _db_delete(client.backend_db, "orders", entity_ids, children)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         orders = client.pages("backend", "/api/admin/orders", userId=lookup["userId"])
@@ -358,10 +348,7 @@ class CartItems(tdm.Kind[ShopClient, CartItemSpec, CartItem]):
         return entity.id
 
     async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        response = await client.as_admin(
-            "backend", "DELETE", f"/api/cart/{entity_id}", expect=_GONE
-        )
-        return _gone(response.status_code)
+        return await _api_delete(client, "backend", f"/api/cart/{entity_id}")
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         items = client.pages("backend", "/api/admin/cart-items", userId=lookup["userId"])
