@@ -46,6 +46,10 @@ class _Scope:
     step: str = "its start (before any entity was created)"
     in_step: bool = False
 
+    def failed_at(self) -> str:
+        """Where a failure happened: inside a create step, or in the code after one."""
+        return self.step if self.in_step or not self.steps else f"the code after {self.step}"
+
 
 @attrs.frozen
 class Created:
@@ -302,10 +306,7 @@ class Session:
         except Exception as exc:
             with anyio.CancelScope(shield=True):
                 report = await self._purge(scope.tracking_ids)
-            where = scope.step if scope.in_step else f"the code after {scope.step}"
-            if scope.steps == 0:
-                where = scope.step
-            raise ScenarioFailed(scenario.name, where, exc, report) from exc
+            raise ScenarioFailed(scenario.name, scope.failed_at(), exc, report) from exc
         finally:
             _scopes.reset(token)
 
@@ -313,8 +314,7 @@ class Session:
 
     async def cleanup(self) -> CleanupReport:
         """Remove everything this session created so far (also done on exit)."""
-        records = await self.manager.ledger.select(session_id=self.session_id)
-        return await self.manager.purge(records, clients=self._clients)
+        return await self.manager.purge(await self.records(), clients=self._clients)
 
     async def _purge(self, tracking_ids: list[str]) -> CleanupReport:
         if not tracking_ids:

@@ -150,52 +150,27 @@ def _all_data(manager: tdm.Manager, runs: RunIds) -> Any:
 
 def add_cleanup_tools(server: MCPServer, manager: tdm.Manager, runs: RunIds) -> None:
     """Register the four cleanup tools."""
-    server.add_tool(
-        _my_data(manager, runs),
-        name="cleanup_my_data",
-        title="Remove this session's data",
-        description=(
-            "Removes everything this MCP session created (its run; see myRunId in "
-            "list_created) from the system under test, children before parents. Returns "
-            "removed, deleted (counts per entity type), alreadyGone and failed (entities that "
-            "could not be removed, with the reason; they stay tracked). Safe to call again."
-        ),
-        annotations=CLEANING,
-        structured_output=True,
-    )
-    server.add_tool(
-        _by_tracking_ids(manager, runs),
-        name="cleanup_by_tracking_ids",
-        title="Remove entities by tracking id",
-        description=(
-            "Removes exactly the entities with these tracking ids (and nothing else), whichever "
-            "run created them. Returns removed, deleted per entity type, alreadyGone, failed "
-            "and notTracked (ids tdm does not track: already removed, or never made)."
-        ),
-        annotations=CLEANING,
-        structured_output=True,
-    )
-    server.add_tool(
-        _older_than(manager, runs),
-        name="cleanup_older_than",
-        title="Remove old data of every run",
-        description=(
-            "Removes the data of every run (people, CI, agents) created longer ago than "
-            "olderThan, at least 1h. Use it to clear out stale test data. Returns removed, "
-            "deleted per entity type, alreadyGone and failed."
-        ),
-        annotations=CLEANING,
-        structured_output=True,
-    )
-    server.add_tool(
-        _all_data(manager, runs),
-        name="cleanup_all_data",
-        title="Remove ALL tracked data",
-        description=(
-            "Removes everything tdm tracks, made by every run, person and agent. Refused "
-            f"unless confirm is exactly {CONFIRMATION!r}; ask the user before calling it. To "
-            "remove only this session's data use cleanup_my_data."
-        ),
-        annotations=CLEANING,
-        structured_output=True,
-    )
+    tools = [
+        (_my_data, "cleanup_my_data", "Remove this session's data",
+         "Removes everything this MCP session created (its run; see myRunId in list_created) "
+         "from the system under test, children before parents. Returns removed, deleted "
+         "(counts per entity type), alreadyGone and failed (entities that could not be removed, "
+         "with the reason; they stay tracked). Safe to call again."),
+        (_by_tracking_ids, "cleanup_by_tracking_ids", "Remove entities by tracking id",
+         "Removes exactly the entities with these tracking ids (and nothing else), whichever "
+         "run created them. Returns removed, deleted per entity type, alreadyGone, failed and "
+         "notTracked (ids tdm does not track: already removed, or never made)."),
+        (_older_than, "cleanup_older_than", "Remove old data of every run",
+         "Removes the data of every run (people, CI, agents) created longer ago than olderThan, "
+         "at least 1h. Use it to clear out stale test data. Returns removed, deleted per entity "
+         "type, alreadyGone and failed."),
+        (_all_data, "cleanup_all_data", "Remove ALL tracked data",
+         "Removes everything tdm tracks, made by every run, person and agent. Refused unless "
+         f"confirm is exactly {CONFIRMATION!r}; ask the user before calling it. To remove only "
+         "this session's data use cleanup_my_data."),
+    ]  # fmt: skip
+    for make, name, title, description in tools:
+        server.add_tool(
+            make(manager, runs), name=name, title=title, description=description,
+            annotations=CLEANING, structured_output=True,
+        )  # fmt: skip
