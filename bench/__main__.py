@@ -1,7 +1,14 @@
-"""tdm's benchmarks: ``python -m bench``. Prints a table of medians and ratios.
+"""tdm's benchmarks: ``python -m bench``. Prints a table of medians and ratios, a verdict per
+target and a summary line.
 
 Every comparison is measured side by side in the same run, interleaved, against the reference
-shop in a process of its own; targets are ratios against that run's own baseline.
+shop in a process of its own; targets are ratios against that run's own baseline. It runs
+every module below, with fewer rounds; each also runs alone: ``python -m bench.scenario``
+(user-with-orders' wall and client CPU time against a hand-written script), ``python -m
+bench.latency`` (20 ms per request), ``python -m bench.http`` (the HTTP layer), ``python -m
+bench.ledger`` (the ledger's cost per entity and per scenario, SQLite and PostgreSQL),
+``python -m bench.scale`` (cleanup's cost per entity and ``tdm serve``'s memory, 1,000 to
+100,000 tracked entities), ``python -m bench.startup`` (start-up times).
 """
 
 from __future__ import annotations
@@ -14,62 +21,24 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
-import httpx2
 
 import tdm
 import tdm_scenarios
-from tdm_scenarios._sql import open_engine
 
-from ._report import Row, render
+from ._report import Row, render, verdict
 from ._shop import Shop, shop_process
-from .baseline_script import user_with_orders_by_hand
+from .http import bench_http
+from .latency import bench_depth
+from .ledger import bench_ledger
+from .scale import bench_scale
+from .scenario import bench_scenario
+from .startup import bench_startup
 
 
 async def _timed(fn: Callable[[], Awaitable[object]]) -> float:
     start = time.perf_counter()
     await fn()
     return time.perf_counter() - start
-
-
-async def bench_scenario(shop: Shop, manager: tdm.Manager, rounds: int) -> list[Row]:
-    """user-with-orders(3) plus cleanup: tdm against the same calls written by hand."""
-    admin_login = {"email": "admin@shop.test", "password": "Admin-Passw0rd"}
-    db = open_engine("BACKEND_DB_URL", shop.env()["BACKEND_DB_URL"])
-    async with (
-        httpx2.AsyncClient(base_url=shop.auth_url) as auth,
-        httpx2.AsyncClient(base_url=shop.backend_url) as backend,
-    ):
-        token = (await auth.post("/auth/login", json=admin_login)).json()["accessToken"]
-        admin = {"Authorization": f"Bearer {token}"}
-
-        async def by_tdm() -> None:
-            async with manager.session() as s:
-                await s.run("user-with-orders", order_count=3)
-
-        # A manager that is not open: every session opens (and closes) its own clients.
-        unopened = tdm.Manager(manager.settings, registry=manager.registry, ledger=manager.ledger)
-
-        async def by_tdm_own_clients() -> None:
-            async with unopened.session() as s:
-                await s.run("user-with-orders", order_count=3)
-
-        async def by_hand() -> None:
-            await user_with_orders_by_hand(auth, backend, admin, db)
-
-        variants = {"hand": by_hand, "tdm": by_tdm, "own": by_tdm_own_clients}
-        times: dict[str, list[float]] = {name: [] for name in variants}
-        for fn in variants.values():
-            await fn()  # warm every path (connections, tokens, caches)
-        for _ in range(rounds):
-            for name, fn in variants.items():
-                times[name].append(await _timed(fn))
-    await db.dispose()
-    h, t, o = (statistics.median(times[name]) for name in ("hand", "tdm", "own"))
-    return [
-        ("user-with-orders(3) + cleanup, by hand", f"{h * 1000:.1f} ms", "1.00", ""),
-        ("user-with-orders(3) + cleanup, tdm", f"{t * 1000:.1f} ms", f"{t / h:.2f}", "<= 1.15"),
-        ("  the same, each session opening clients", f"{o * 1000:.1f} ms", f"{o / h:.2f}", ""),
-    ]
 
 
 async def bench_seed(manager: tdm.Manager, rounds: int) -> list[Row]:
@@ -82,7 +51,7 @@ async def bench_seed(manager: tdm.Manager, rounds: int) -> list[Row]:
     f, a = statistics.median(fresh), statistics.median(again)
     return [
         ("baseline seed, empty shop (design: 2-3 s)", f"{f * 1000:.1f} ms", "",
-         "<= 0.5 s"),
+         verdict(f, 0.5, " s")),
         ("baseline seed, already seeded", f"{a * 1000:.1f} ms", "", ""),
     ]  # fmt: skip
 
@@ -118,6 +87,11 @@ async def main(rounds: int) -> None:
             rows += await bench_scenario(shop, manager, rounds)
         rows += await bench_bulk_cleanup(shop, Path(tmp) / "bulk.sqlite3", count=200)
         manager.ledger.close()
+        rows += await bench_depth(Path(tmp), rounds)
+    rows += await bench_ledger(rounds=200, scenario_rounds=rounds // 3)
+    rows += await bench_http(rounds=100, users=400)
+    rows += await bench_scale()
+    rows += bench_startup()
     print(render(rows))
 
 

@@ -17,15 +17,22 @@ __all__ = ["Shop", "shop_process"]
 
 
 class Shop:
-    def __init__(self, auth_url: str, backend_url: str, data_dir: Path) -> None:
+    def __init__(
+        self, auth_url: str, backend_url: str, data_dir: Path,
+        databases: tuple[str, str] | None = None,
+    ) -> None:  # fmt: skip
         self.auth_url, self.backend_url, self.data_dir = auth_url, backend_url, data_dir
+        self.databases = databases or (
+            f"sqlite:///{data_dir / 'auth.db'}",
+            f"sqlite:///{data_dir / 'backend.db'}",
+        )
 
     def env(self) -> dict[str, str]:
         return {
             "AUTH_SERVICE_URL": self.auth_url,
             "BACKEND_URL": self.backend_url,
-            "AUTH_DB_URL": f"sqlite:///{self.data_dir / 'auth.db'}",
-            "BACKEND_DB_URL": f"sqlite:///{self.data_dir / 'backend.db'}",
+            "AUTH_DB_URL": self.databases[0],
+            "BACKEND_DB_URL": self.databases[1],
         }
 
 
@@ -36,13 +43,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def shop_process(data_dir: Path) -> Iterator[Shop]:
-    """``python -m tdm_sut`` on free ports with SQLite files in ``data_dir``."""
+def shop_process(data_dir: Path, databases: tuple[str, str] | None = None) -> Iterator[Shop]:
+    """``python -m tdm_sut`` on free ports with SQLite files in ``data_dir`` (or on the
+    ``databases`` (auth, backend) URLs)."""
     auth, backend = _free_port(), _free_port()
+    shop = Shop(f"http://127.0.0.1:{auth}", f"http://127.0.0.1:{backend}", data_dir, databases)
     args = [sys.executable, "-m", "tdm_sut", "--auth-port", str(auth),
-            "--backend-port", str(backend), "--data-dir", str(data_dir)]  # fmt: skip
+            "--backend-port", str(backend), "--data-dir", str(data_dir),
+            "--auth-db-url", shop.databases[0], "--backend-db-url", shop.databases[1]]  # fmt: skip
     process = subprocess.Popen(args, stderr=subprocess.DEVNULL, env=os.environ.copy())
-    shop = Shop(f"http://127.0.0.1:{auth}", f"http://127.0.0.1:{backend}", data_dir)
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -5,8 +5,13 @@
    the medians. Twice: to ``tdm serve`` in a process of its own (as deployed), and to the same
    app served by uvicorn on a real socket in this process (the HTTP layer alone, target: at
    most 2 ms). A trivial request back to back and after 20 ms idle shows what waking the
-   processes up costs on this machine: the difference between the two.
-2. Throughput of ``POST /api/users`` with 16 concurrent callers, next to the core creating
+   processes up costs on this machine: the difference between the two. Of the HTTP layer,
+   the server's own share (uvicorn and the app, as ``tdm serve`` configures them): the same
+   request sent by a minimal HTTP/1.1 client on one kept-alive connection, so that the
+   client library's cost (httpx2's, in the row above it) is left out.
+2. p50 latency of the same with 8 and 32 callers at once, to ``tdm serve`` against the core
+   with as many tasks (target: within 1.3x).
+3. Throughput of ``POST /api/users`` with 16 concurrent callers, next to the core creating
    users with 16 concurrent tasks in process.
 
 The shop runs in a third process and hashes passwords with scrypt N=2**10 (as the tests do), so
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -29,14 +35,13 @@ from pathlib import Path
 
 import anyio
 import httpx2
-import uvicorn
 
 import tdm
 import tdm_scenarios
 from tdm_server import create_app
-from tdm_server._serve import _Server, bind
+from tdm_server._serve import _Server, bind, server_config
 
-from ._report import Row, render
+from ._report import Row, render, verdict
 from ._shop import Shop, _free_port
 
 _SHOP = """
@@ -99,12 +104,48 @@ async def _timed(fn: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - start
 
 
+class _MinimalClient:
+    """POSTs of a JSON body on one kept-alive HTTP/1.1 connection, read back by
+    ``Content-Length``: a client that costs next to nothing."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(cls, url: str) -> AsyncIterator[_MinimalClient]:
+        host, _, port = url.removeprefix("http://").partition(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            yield cls(reader, writer)
+        finally:
+            writer.close()
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.partition(b":")[2])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        return int(head.split(b" ", 2)[1]), await self.reader.readexactly(length)
+
+
 async def bench_latency(
-    manager: tdm.Manager, remote: httpx2.AsyncClient, local: httpx2.AsyncClient, rounds: int
+    manager: tdm.Manager,
+    remote: httpx2.AsyncClient,
+    local: httpx2.AsyncClient,
+    minimal: _MinimalClient,
+    rounds: int,
 ) -> list[Row]:
     """empty-cart in process, over HTTP to ``tdm serve``, and over HTTP to the same app served
-    in this process; interleaved."""
-    scenario = manager.registry.get_scenario("empty-cart")
+    in this process (by httpx2 and by a minimal client); interleaved."""
+    scenario = manager.catalog.scenario("empty-cart")
 
     async def in_process() -> None:
         async with manager.session(keep=True) as s:
@@ -118,7 +159,15 @@ async def bench_latency(
 
         return call
 
-    variants = {"core": in_process, "process": over(remote), "local": over(local)}
+    async def minimally() -> None:
+        status, body = await minimal.post("/api/scenarios/empty-cart", b"{}")
+        if status != 201:
+            raise RuntimeError(f"POST /api/scenarios/empty-cart answered {status}: {body[:200]!r}")
+        json.loads(body)
+
+    variants = {
+        "core": in_process, "process": over(remote), "local": over(local), "minimal": minimally,
+    }  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(5):  # warm every path: connections, tokens, caches
         for fn in variants.values():
@@ -126,7 +175,7 @@ async def bench_latency(
     for _ in range(rounds):
         for name, fn in variants.items():
             times[name].append(await _timed(fn))
-    c, p, loc = (statistics.median(times[n]) for n in ("core", "process", "local"))
+    c, p, loc, m = (statistics.median(times[n]) for n in ("core", "process", "local", "minimal"))
     return [
         ("empty-cart, core in process", f"{c * 1000:.2f} ms", "1.00", ""),
         ("empty-cart, POST to tdm serve (own process)", f"{p * 1000:.2f} ms", f"{p / c:.2f}", ""),
@@ -134,7 +183,8 @@ async def bench_latency(
         ("empty-cart, POST to the app in this process", f"{loc * 1000:.2f} ms",
          f"{loc / c:.2f}", ""),
         ("  added by the HTTP layer (socket, uvicorn, app)", f"{(loc - c) * 1000:.2f} ms", "",
-         "<= 2 ms"),
+         verdict((loc - c) * 1000, 2, " ms")),
+        ("  of which the server's (a minimal client)", f"{(m - c) * 1000:.2f} ms", "", ""),
     ]  # fmt: skip
 
 
@@ -192,12 +242,55 @@ async def bench_throughput(
     ]  # fmt: skip
 
 
+async def bench_concurrent_latency(
+    manager: tdm.Manager, remote: httpx2.AsyncClient, rounds: int, levels: tuple[int, ...] = (8, 32)
+) -> list[Row]:
+    """p50 of empty-cart with ``n`` callers at once: POST to ``tdm serve`` against the core with
+    ``n`` tasks in this process; interleaved per level."""
+    scenario = manager.catalog.scenario("empty-cart")
+
+    async def core() -> None:
+        async with manager.session(keep=True) as s:
+            tdm.to_json(await s.run_from(scenario, {}))
+
+    async def http() -> None:
+        answer = await remote.post("/api/scenarios/empty-cart", json={})
+        answer.raise_for_status()
+        answer.json()
+
+    async def each_timed(callers: int, one: Callable[[], Awaitable[None]]) -> list[float]:
+        found: list[float] = []
+
+        async def caller() -> None:
+            for _ in range(rounds):
+                found.append(await _timed(one))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(callers):
+                tg.start_soon(caller)
+        return found
+
+    rows: list[Row] = []
+    for callers in levels:
+        await each_timed(callers, core), await each_timed(callers, http)  # warm
+        times: dict[str, list[float]] = {"core": [], "http": []}
+        for _ in range(2):
+            times["core"] += await each_timed(callers, core)
+            times["http"] += await each_timed(callers, http)
+        c, h = statistics.median(times["core"]), statistics.median(times["http"])
+        rows += [
+            (f"empty-cart p50, {callers} at once, core", f"{c * 1000:.2f} ms", "1.00", ""),
+            (f"empty-cart p50, {callers} at once, tdm serve", f"{h * 1000:.2f} ms",
+             f"{h / c:.2f}", verdict(h / c, 1.3)),
+        ]  # fmt: skip
+    return rows
+
+
 @asynccontextmanager
 async def _served_here(manager: tdm.Manager) -> AsyncIterator[str]:
     """The app served by uvicorn on a real socket in this process and event loop."""
     sock = bind("127.0.0.1", 0)
-    server = _Server(uvicorn.Config(create_app(manager), lifespan="on", log_config=None,
-                                    ws="none"))  # fmt: skip
+    server = _Server(server_config(create_app(manager)))  # as tdm serve has it
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
@@ -210,7 +303,8 @@ async def _served_here(manager: tdm.Manager) -> AsyncIterator[str]:
         await task
 
 
-async def main(rounds: int, users: int) -> None:
+async def bench_http(rounds: int = 200, users: int = 800) -> list[Row]:
+    """Every row of this module: latency at 1, 8 and 32 callers, throughput."""
     with (
         tempfile.TemporaryDirectory() as tmp,
         _shop(Path(tmp) / "shop") as shop,
@@ -223,17 +317,23 @@ async def main(rounds: int, users: int) -> None:
             _served_here(here) as local_url,
             httpx2.AsyncClient(base_url=url, trust_env=False, timeout=60) as remote,
             httpx2.AsyncClient(base_url=local_url, trust_env=False, timeout=60) as local,
+            _MinimalClient.connect(local_url) as minimal,
         ):
             await tdm_scenarios.seed(manager)
-            rows = await bench_latency(manager, remote, local, rounds)
+            rows = await bench_latency(manager, remote, local, minimal, rounds)
             rows += await bench_wakeup(remote, rounds)
+            rows += await bench_concurrent_latency(manager, remote, max(rounds // 20, 3))
             rows += await bench_throughput(manager, remote, users)
             await remote.request("DELETE", "/api/cleanup", json={"all": True})
             await local.request("DELETE", "/api/cleanup", json={"all": True})
             await manager.cleanup(all=True)
         for ledger in (manager.ledger, here.ledger):
             ledger.close()
-    print(render(rows))
+    return rows
+
+
+async def main(rounds: int, users: int) -> None:
+    print(render(await bench_http(rounds, users)))
 
 
 if __name__ == "__main__":

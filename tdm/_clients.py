@@ -1,35 +1,49 @@
-"""Opens each target's client once, on first use, and closes them all together."""
+"""Opens each target's client once, on first use, and closes them all together; before a
+registry's first target opens, the production guard checks it (``tdm._guard``)."""
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._registry import Registry
+from ._guard import guard_registry
 from ._settings import Settings
+
+if TYPE_CHECKING:
+    from ._catalog import Catalog
 
 __all__ = ["Clients"]
 
 
 class Clients:
-    """The open clients of one session or one cleanup, by target name."""
+    """The open clients of the targets of a catalog's registries, by (registry, target)."""
 
-    def __init__(self, registry: Registry, settings: Settings) -> None:
-        self._registry, self._settings = registry, settings
-        self._open: dict[str, Any] = {}
+    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+        self._catalog, self._settings = catalog, settings
+        self._open: dict[tuple[str, str], Any] = {}
+        self._guarded: set[str] = set()
         self._stack = AsyncExitStack()
         self._lock = anyio.Lock()
 
-    async def get(self, target: str) -> Any:
-        if target in self._open:
-            return self._open[target]
+    async def guard(self, registries: list[str] | None = None) -> None:
+        """Run the production guard of these registries (default: all), once each."""
+        for name in self._catalog.names if registries is None else registries:
+            if name not in self._guarded:
+                await guard_registry(self._catalog.registry(name), self._settings)
+                self._guarded.add(name)
+
+    async def get(self, registry: str, target: str) -> Any:
+        key = (registry, target)
+        if key in self._open:
+            return self._open[key]
         async with self._lock:
-            if target not in self._open:
-                factory = self._registry.get_target(target)
-                self._open[target] = await self._stack.enter_async_context(factory(self._settings))
-            return self._open[target]
+            if key not in self._open:
+                await self.guard([registry])
+                factory = self._catalog.target(registry, target)
+                self._open[key] = await self._stack.enter_async_context(factory(self._settings))
+            return self._open[key]
 
     async def aclose(self) -> None:
         self._open.clear()

@@ -1,8 +1,10 @@
-"""One cattrs converter for everything that crosses a boundary (Python, HTTP, MCP).
+"""Two converters, one per side of the boundary, and the words and schemas for their types.
 
-It is strict where JSON is loose (``True`` is not an int, ``"3"`` is not an int, ``3.7`` is not an
-int), speaks camelCase for attrs classes, and turns structuring errors into
-:class:`~tdm.FieldProblem` lists with the field's path, what was expected and what arrived.
+The Python converter structures values with attribute names (snake_case at every depth); the
+JSON converter is built from it and renames every attrs field to camelCase. Both are strict
+where JSON is loose (``True`` is not an int, ``"3"`` is not an int, ``3.7`` is not an int) and
+refuse unknown keys. A failure becomes :class:`~tdm.FieldProblem` objects with the value's
+path, what was expected and what arrived; no cattrs text reaches a user.
 """
 
 from __future__ import annotations
@@ -11,21 +13,18 @@ import enum
 import types
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import attrs
 import cattrs
+from cattrs.cols import is_sequence, list_structure_factory
+from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import FieldProblem
+from ._names import Naming, Path, camel, snake
 
-__all__ = ["camel", "converter", "describe_type", "structure_field", "to_json", "type_schema"]
-
-
-def camel(name: str) -> str:
-    """``order_count`` -> ``orderCount``."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+__all__ = ["describe_type", "structure", "to_json", "type_schema"]
 
 
 def _strict(kind: type, *, allow: tuple[type, ...] = ()) -> Callable[[Any, type], Any]:
@@ -42,18 +41,10 @@ def _strict(kind: type, *, allow: tuple[type, ...] = ()) -> Callable[[Any, type]
     return hook
 
 
-def _build_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True)
-    conv.register_structure_hook(int, _strict(int))
-    conv.register_structure_hook(float, _strict(float, allow=(int,)))
-    conv.register_structure_hook(str, _strict(str))
-    conv.register_structure_hook(bool, _strict(bool))
-    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
-    conv.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
-
+def _attrs_hooks(conv: cattrs.Converter, rename: Callable[[str], str]) -> None:
     def structure_factory(cls: type) -> Callable[[Any, type], Any]:
         renames: dict[str, Any] = {
-            a.name: override(rename=camel(a.name)) for a in attrs.fields(cls)
+            a.name: override(rename=rename(a.name)) for a in attrs.fields(cls)
         }
         inner: Callable[[Any, Any], Any] = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=True, **renames
@@ -70,29 +61,67 @@ def _build_converter() -> cattrs.Converter:
 
     def unstructure_factory(cls: type) -> Callable[[Any], Any]:
         renames: dict[str, Any] = {
-            a.name: override(rename=camel(a.name)) for a in attrs.fields(cls)
+            a.name: override(rename=rename(a.name)) for a in attrs.fields(cls)
         }
         return make_dict_unstructure_fn(cls, conv, **renames)
 
     conv.register_structure_hook_factory(attrs.has, structure_factory)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+
+
+def _lists(conv: cattrs.Converter) -> None:
+    """Lists are JSON arrays (or Python lists and tuples): a string is not a list of letters."""
+
+    def factory(tp: Any) -> Callable[[Any, Any], Any]:
+        inner = list_structure_factory(tp, conv)
+
+        def hook(value: Any, target: Any) -> Any:
+            if not isinstance(value, list | tuple):
+                raise TypeError(f"expected a list, got {type(value).__name__}")
+            return inner(value, target)
+
+        return hook
+
+    conv.register_structure_hook_factory(is_sequence, factory)
+
+
+def _python_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    _lists(conv)
+    conv.register_structure_hook(int, _strict(int))
+    conv.register_structure_hook(float, _strict(float, allow=(int,)))
+    conv.register_structure_hook(str, _strict(str))
+    conv.register_structure_hook(bool, _strict(bool))
+    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    conv.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
+    _attrs_hooks(conv, lambda name: name)
     return conv
 
 
-converter = _build_converter()
+_PYTHON = _python_converter()
+_JSON = _PYTHON.copy()
+_lists(_JSON)
+_attrs_hooks(_JSON, camel)
+_CONVERTERS = {"python": _PYTHON, "json": _JSON}
 
 
 def to_json(value: Any) -> Any:
     """``value`` (attrs instances, lists, dicts, datetimes) as JSON-ready data in camelCase."""
-    return converter.unstructure(value)
+    return _JSON.unstructure(value)
 
 
 def _is_union(tp: Any) -> bool:
     return get_origin(tp) in (Union, types.UnionType)
 
 
-def describe_type(tp: Any) -> str:
+def _name(field: str, naming: Naming) -> str:
+    return camel(field) if naming == "json" else field
+
+
+def describe_type(tp: Any, naming: Naming = "json") -> str:
     """Words for what a value of ``tp`` looks like: ``an integer``, ``one of 'a', 'b'``."""
+    if get_origin(tp) is Annotated:
+        return describe_type(get_args(tp)[0], naming)
     if tp is bool:
         return "a boolean"
     if tp is int:
@@ -106,17 +135,34 @@ def describe_type(tp: Any) -> str:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return "one of " + ", ".join(repr(m.value) for m in tp)
     if _is_union(tp):
-        return " or ".join("null" if a is type(None) else describe_type(a) for a in get_args(tp))
+        return " or ".join(
+            "null" if a is type(None) else describe_type(a, naming) for a in get_args(tp)
+        )
     if get_origin(tp) in (list, Sequence, tuple):
         (item, *_) = get_args(tp) or (Any,)
-        return f"a list of {describe_type(item).removeprefix('an ').removeprefix('a ')}s"
+        words = describe_type(item, naming).removeprefix("an ").removeprefix("a ")
+        return f"a list of {words}s"
     if attrs.has(tp):
-        return "an object with " + ", ".join(camel(a.name) for a in attrs.fields(tp))
+        return "an object with " + ", ".join(_name(a.name, naming) for a in attrs.fields(tp))
+    if tp is dict or get_origin(tp) in (dict, Mapping):
+        return "an object"
     return getattr(tp, "__name__", str(tp))
 
 
 def type_schema(tp: Any) -> dict[str, Any]:
-    """JSON Schema for ``tp`` (camelCase properties for attrs classes)."""
+    """JSON Schema for ``tp`` as it travels (camelCase properties for attrs classes).
+
+    ``Annotated[tp, tdm.Field(...)]`` adds the Field's bounds.
+    """
+    if get_origin(tp) is Annotated:
+        inner, *extras = get_args(tp)
+        bounded = type_schema(inner)
+        for extra in extras:
+            if hasattr(extra, "bound"):  # a tdm.Field (whose module imports this one)
+                extra.bound(bounded)
+                if extra.description:
+                    bounded["description"] = extra.description
+        return bounded
     if tp is bool:
         return {"type": "boolean"}
     if tp is int:
@@ -153,6 +199,8 @@ def type_schema(tp: Any) -> dict[str, Any]:
             "required": [camel(a.name) for a in fields if a.default is attrs.NOTHING],
             "additionalProperties": False,
         }
+    if tp is dict or get_origin(tp) in (dict, Mapping):
+        return {"type": "object"}
     return {}
 
 
@@ -163,55 +211,99 @@ def _described(field: attrs.Attribute[Any]) -> dict[str, Any]:
     return schema
 
 
-def _problems(exc: BaseException, field: str, tp: Any, value: Any) -> list[FieldProblem]:
-    if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
-        found: list[FieldProblem] = []
-
-        def record(inner: BaseException, _: type | None) -> str:
-            return describe_type(_) if _ is not None else str(inner)
-
-        for line in cattrs.transform_error(exc, path=field, format_exception=record):
-            expected, _, path = line.rpartition(" @ ")
-            found.append(
-                FieldProblem(field=_camel_path(path), expected=expected or "a valid value")
-            )
-        return [_with_got(p, field, value) for p in found]
-    return [FieldProblem(field=field, expected=describe_type(tp), got=value)]
+# -- failures as field problems --------------------------------------------------------------
 
 
-def _camel_path(path: str) -> str:
-    """``items[0].product_id`` -> ``items[0].productId``: paths speak the JSON names."""
-    return ".".join(camel(part) for part in path.split("."))
-
-
-def _with_got(problem: FieldProblem, root: str, value: Any) -> FieldProblem:
-    """Fill in what arrived at ``problem.field`` by walking ``value`` along the path."""
-    current: Any = value
-    rest = problem.field[len(root) :]
-    for token in _path_tokens(rest):
+def _at(value: Any, path: Path) -> tuple[Any, bool]:
+    """What ``value`` holds at ``path`` (Python names), and whether it is there at all."""
+    current = value
+    for token in path:
         try:
             current = current[token]
         except (KeyError, IndexError, TypeError):
-            return attrs.evolve(problem, got=None, missing=isinstance(token, str))
-    return attrs.evolve(problem, got=current)
+            return None, False
+    return current, True
 
 
-def _path_tokens(path: str) -> list[str | int]:
-    tokens: list[str | int] = []
-    for part in path.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("["):
-            inner = part[1:-1]
-            tokens.append(int(inner) if inner.isdigit() else inner.strip("'\""))
+class _Walk:
+    """Turns a cattrs failure into field problems for one side's names."""
+
+    def __init__(self, value: Any, root: Path, naming: Naming) -> None:
+        self.value, self.root, self.naming = value, root, naming
+        self.found: list[FieldProblem] = []
+        self.twins: set[Path] = set()
+
+    def wire_key(self, path: Path) -> Path:
+        """The keys ``path`` has in the given value (camelCase on the wire)."""
+        if self.naming == "python":
+            return path
+        return tuple(camel(t) if isinstance(t, str) else t for t in path)
+
+    def walk(self, exc: BaseException, path: Path, tp: Any) -> None:
+        if isinstance(exc, ForbiddenExtraKeysError):
+            self.unknown(exc, path)
+        elif isinstance(exc, cattrs.ClassValidationError):
+            for inner in exc.exceptions:
+                name = _note(inner, "name")
+                field = attrs.fields_dict(exc.cl).get(name) if name else None
+                self.walk(inner, (*path, name) if name else path, field.type if field else None)
+        elif isinstance(exc, cattrs.IterableValidationError):
+            item = (get_args(tp) or (Any,))[0]
+            for inner in exc.exceptions:
+                index = _note(inner, "index")
+                self.walk(inner, (*path, index) if index is not None else path, item)
         else:
-            tokens.append(part)
-    return tokens
+            got, present = _at(self.value, self.wire_key(path[len(self.root) :]))
+            expected = describe_type(tp, self.naming) if tp is not None else "a valid value"
+            self.found.append(FieldProblem(path, expected, got, missing=not present))
+
+    def unknown(self, exc: ForbiddenExtraKeysError, path: Path) -> None:
+        fields = [a.name for a in attrs.fields(exc.cl)]
+        names = {_name(f, self.naming): f for f in fields}
+        for key in sorted(exc.extra_fields):
+            got, _ = _at(self.value, (*self.wire_key(path[len(self.root) :]), key))
+            twin = snake(key)
+            if twin in fields and _name(twin, self.naming) != key:
+                self.twins.add((*path, twin))
+            self.found.append(FieldProblem((*path, key), _known(key, names, self.naming), got,
+                                           unknown=True))  # fmt: skip
+
+    def problems(self) -> list[FieldProblem]:
+        """What was found; a field reported missing because its other-convention twin was
+        given instead is said once, as the unknown twin."""
+        return [p for p in self.found if not (p.missing and p.path in self.twins)]
 
 
-def structure_field(field: str, value: Any, tp: Any) -> tuple[Any, list[FieldProblem]]:
-    """Structure one value; return it with no problems, or ``None`` with what is wrong."""
+def _note(exc: BaseException, attr: str) -> Any:
+    for note in getattr(exc, "__notes__", ()):
+        if hasattr(note, attr):
+            return getattr(note, attr)
+    return None
+
+
+def _known(key: str, names: Mapping[str, str], naming: Naming) -> str:
+    """What an unknown ``key`` should have been: the field it names in the other convention,
+    or the fields there are."""
+    other = snake(key) if naming == "python" else camel(key)
+    if other in names and other != key:
+        rule = (
+            "in Python, names are snake_case" if naming == "python" else "JSON names are camelCase"
+        )
+        return f"{other} ({rule})"
+    return "one of " + ", ".join(names) if names else "no fields"
+
+
+def structure(
+    value: Any, tp: Any, *, path: Path = (), naming: Naming = "python"
+) -> tuple[Any, list[FieldProblem]]:
+    """``value`` as ``tp``, with no problems; or ``None`` and every problem found.
+
+    ``naming`` says which names ``value`` uses (Python's or JSON's); ``path`` is where it sits
+    in the caller's input.
+    """
     try:
-        return converter.structure(value, tp), []
+        return _CONVERTERS[naming].structure(value, tp), []
     except Exception as exc:  # noqa: BLE001 -- every failure becomes a FieldProblem
-        return None, _problems(exc, field, tp, value)
+        walk = _Walk(value, path, naming)
+        walk.walk(exc, path, tp)
+        return None, walk.problems() or [FieldProblem(path, describe_type(tp, naming), value)]

@@ -7,9 +7,10 @@ import itertools
 import random
 import secrets
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faker import Faker
+if TYPE_CHECKING:
+    from faker import Faker
 
 __all__ = ["DataGen", "namespace_for", "new_seed"]
 
@@ -19,9 +20,14 @@ _faker: Faker | None = None
 
 def _shared_faker() -> Faker:
     # Building a Faker costs milliseconds; one per process is reseeded before every entity.
+    # Faker is imported here, on first use: a server or a command that creates nothing starts
+    # without it. Without weighting, a name or a city is drawn evenly from Faker's lists: the
+    # same values, an order of magnitude cheaper than summing thousands of weights per draw.
     global _faker
     if _faker is None:
-        _faker = Faker("en_US")
+        from faker import Faker
+
+        _faker = Faker("en_US", use_weighting=False)
     return _faker
 
 

@@ -1,207 +1,158 @@
-"""The ledger: a durable record of every entity tdm created and has not yet removed.
+"""The ledger: a durable record of every entity tdm created and has not yet removed, and of the
+runs that made them.
 
-A record is written *before* the create call (state ``pending``, with the natural key that finds
-the entity) and confirmed after it (state ``created``, with the entity's id). A crash between the
-two leaves a pending record that cleanup reconciles by looking the entity up. A record is removed
-only once its entity is gone.
+A record is written *before* the create call (``pending``, with the natural key that finds the
+entity) and confirmed after it (``created``, with the entity's id); a crash between the two
+leaves a pending record that cleanup reconciles by looking the entity up. A record is removed
+only once its entity is gone, and only by the cleanup that claimed it.
 
-The default store is a SQLite file in WAL mode: it survives crashes and restarts, and several
-processes (pytest-xdist workers) share it safely. Calls run in a worker thread, one at a time.
+The store is a SQLite file by default (zero set-up; every process of one machine shares it) or a
+PostgreSQL database (``TDM_LEDGER=postgresql://...``: every machine, every replica). What is
+written per entity (intents, confirms, settling, failures, reopening, removal) and runs'
+touches go to the ledger's one writer thread (see :mod:`tdm._writer`), other calls run in
+worker threads; the store's clock is the database's.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 import anyio
+import anyio.from_thread
 import anyio.to_thread
 import attrs
 
-__all__ = ["Ledger", "TrackingRecord"]
+from ._records import TrackingRecord
+from ._secrets import Sealer
+from ._store import Cursor, Filter, RunRow, Store, Write, is_url, open_store
+from ._writer import Writer
 
-State = Literal["pending", "created"]
+__all__ = ["Ledger", "RunRow", "TrackingRecord"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tracked (
-    tracking_id  TEXT PRIMARY KEY,
-    kind         TEXT NOT NULL,
-    target       TEXT NOT NULL,
-    state        TEXT NOT NULL CHECK (state IN ('pending', 'created')),
-    entity_id    TEXT,
-    label        TEXT,
-    lookup       TEXT,
-    refs         TEXT NOT NULL DEFAULT '[]',
-    run_id       TEXT NOT NULL,
-    session_id   TEXT NOT NULL,
-    test_id      TEXT,
-    scenario     TEXT,
-    params       TEXT,
-    seed         INTEGER,
-    created_at   REAL NOT NULL,
-    attempts     INTEGER NOT NULL DEFAULT 0,
-    last_error   TEXT
-);
-CREATE INDEX IF NOT EXISTS tracked_run ON tracked (run_id);
-CREATE INDEX IF NOT EXISTS tracked_session ON tracked (session_id);
-CREATE INDEX IF NOT EXISTS tracked_created ON tracked (created_at);
-"""
-
-_COLUMNS = (
-    "tracking_id", "kind", "target", "state", "entity_id", "label", "lookup", "refs",
-    "run_id", "session_id", "test_id", "scenario", "params", "seed", "created_at",
-    "attempts", "last_error",
-)  # fmt: skip
-
-
-_CHUNK = 500  # tracking ids per query, well under SQLite's limit on parameters
-
-
-@attrs.frozen(kw_only=True)
-class TrackingRecord:
-    """One tracked entity: what it is, where it lives, who made it and how."""
-
-    tracking_id: str
-    kind: str
-    target: str
-    state: State
-    entity_id: str | None
-    label: str | None
-    lookup: Mapping[str, Any] | None
-    refs: tuple[tuple[str, str], ...]
-    run_id: str
-    session_id: str
-    test_id: str | None
-    scenario: str | None
-    params: Mapping[str, Any] | None
-    seed: int | None
-    created_at: datetime
-    attempts: int = 0
-    last_error: str | None = None
-
-    def _row(self) -> tuple[Any, ...]:
-        return (
-            self.tracking_id, self.kind, self.target, self.state, self.entity_id, self.label,
-            None if self.lookup is None else json.dumps(self.lookup),
-            json.dumps([list(r) for r in self.refs]),
-            self.run_id, self.session_id, self.test_id, self.scenario,
-            None if self.params is None else json.dumps(self.params, default=str),
-            self.seed, self.created_at.timestamp(), self.attempts, self.last_error,
-        )  # fmt: skip
-
-    @classmethod
-    def _from_row(cls, row: Sequence[Any]) -> TrackingRecord:
-        values = dict(zip(_COLUMNS, row, strict=True))
-        values["lookup"] = None if values["lookup"] is None else json.loads(values["lookup"])
-        values["refs"] = tuple(tuple(r) for r in json.loads(values["refs"]))
-        values["params"] = None if values["params"] is None else json.loads(values["params"])
-        values["created_at"] = datetime.fromtimestamp(values["created_at"], UTC)
-        return cls(**values)
-
-
-@attrs.frozen(kw_only=True)
-class _Filter:
-    tracking_ids: Sequence[str] | None = None
-    run_id: str | None = None
-    session_id: str | None = None
-    kind: str | None = None
-    created_before: datetime | None = None
-    exclude_runs: Sequence[str] = ()
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        args: list[Any] = []
-        if self.tracking_ids is not None:
-            clauses.append(f"tracking_id IN ({','.join('?' * len(self.tracking_ids))})")
-            args.extend(self.tracking_ids)
-        for column in ("run_id", "session_id", "kind"):
-            value = getattr(self, column)
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        if self.created_before is not None:
-            clauses.append("created_at < ?")
-            args.append(self.created_before.timestamp())
-        if self.exclude_runs:
-            clauses.append(f"run_id NOT IN ({','.join('?' * len(self.exclude_runs))})")
-            args.extend(self.exclude_runs)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+T = TypeVar("T")
 
 
 class Ledger:
-    """The tracking records, stored in a SQLite file (``":memory:"`` keeps them in memory)."""
+    """The tracking records and runs, in the store at ``location`` (a path or a URL).
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = path
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(path), timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-        self._limiter = anyio.CapacityLimiter(1)
+    ``secret`` (``TDM_SECRET``) seals what tdm keeps to act as entities it created;
+    ``migrate`` creates or upgrades the schema when that is safe (a fresh database, or a
+    SQLite file); a shared PostgreSQL ledger of an older schema is upgraded with
+    ``tdm ledger migrate``.
+    """
+
+    def __init__(
+        self, location: str | Path, *, secret: str | None = None, migrate: bool = True
+    ) -> None:
+        self.store: Store = open_store(location)
+        self.path = self.store.location
+        """Where the ledger is, for people (a URL's password hidden)."""
+        self.shared = self.store.postgres
+        self._sealer = Sealer(secret)
+        self._limiter = anyio.CapacityLimiter(4 if self.shared else 1)
+        # One in-memory database is one connection: its writes queue behind the limiter too.
+        self._writer = None if self.path == ":memory:" else Writer(self.store)
+        if migrate:
+            try:
+                self.store.migrate(upgrade=not self.shared or not is_url(str(location)))
+            except BaseException:  # refused (an older shared schema): no connection left open
+                self.store.close()
+                raise
 
     def __repr__(self) -> str:
-        return f"<tdm.Ledger path={str(self.path)!r}>"
+        return f"<tdm.Ledger {self.path}>"
 
     def close(self) -> None:
-        self._db.close()
+        if self._writer is not None:
+            self._writer.close()
+        self.store.close()
 
-    async def _call(self, sql: str, args: Sequence[Any] = (), *, many: bool = False) -> list[Any]:
-        def work() -> list[Any]:
-            with self._lock:
-                if many:
-                    self._db.executemany(sql, args)
-                    return []
-                return self._db.execute(sql, args).fetchall()
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await anyio.to_thread.run_sync(
+            functools.partial(fn, *args, **kwargs), limiter=self._limiter
+        )
 
-        return await anyio.to_thread.run_sync(work, limiter=self._limiter)
+    async def _write(self, write: Write) -> None:
+        """Once ``write`` is committed: by the writer thread, with whatever other callers
+        hand it meanwhile (outside asyncio, or in memory, in a worker thread)."""
+        if self._writer is not None:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                pass
+            else:
+                await self._writer.write(write)
+                return
+        await self._call(self.store.write, [write])
+
+    # -- records -----------------------------------------------------------------------------------
 
     async def add(self, record: TrackingRecord) -> None:
         """Write a record (normally ``pending``, before the entity is created)."""
-        marks = ",".join("?" * len(_COLUMNS))
-        sql = f"INSERT INTO tracked ({','.join(_COLUMNS)}) VALUES ({marks})"  # noqa: S608
-        await self._call(sql, record._row())
+        await self._write(Write.add([record]))
 
-    async def confirm(self, record: TrackingRecord, entity_id: str, label: str | None) -> None:
-        """The entity exists: note its id and mark the record ``created``.
+    async def add_many(self, records: Sequence[TrackingRecord]) -> None:
+        """Write several intents in one transaction (``create_many``)."""
+        if records:
+            await self._write(Write.add(records))
 
-        If the record is gone (a cleanup elsewhere looked for the entity while its create was
-        still in flight, found nothing and dropped the intent), it is written again: an entity
-        never exists without its record.
-        """
-        confirmed = attrs.evolve(
-            record, state="created", entity_id=entity_id, label=label or record.label
-        )
-        columns = ",".join(_COLUMNS)
-        marks = ",".join("?" * len(_COLUMNS))
-        sql = (
-            f"INSERT INTO tracked ({columns}) VALUES ({marks}) ON CONFLICT (tracking_id) "  # noqa: S608
-            "DO UPDATE SET state='created', entity_id=excluded.entity_id, "
-            "label=COALESCE(excluded.label, tracked.label)"
-        )
-        await self._call(sql, confirmed._row())
+    async def confirm(
+        self,
+        record: TrackingRecord,
+        entity_id: str,
+        label: str | None,
+        *,
+        secret: Mapping[str, Any] | None = None,
+    ) -> TrackingRecord:
+        """The entity exists: note its id (and, sealed, what tdm needs to act as it)."""
+        sealed = None if secret is None else self._sealer.seal(secret)
+        await self._write(Write.confirm(record, entity_id, label, sealed))
+        return attrs.evolve(record, state="created", entity_id=entity_id,
+                            label=label or record.label)  # fmt: skip
+
+    async def settle(self, tracking_id: str, seconds: float) -> None:
+        """A create's outcome was unknown: its entity may still appear for ``seconds``."""
+        await self._write(Write.settle(tracking_id, seconds))
+
+    async def reopen(self, tracking_ids: Iterable[str]) -> None:
+        """The entity is gone but another may still land: back to pending, by natural key."""
+        await self._write(Write.reopen(list(tracking_ids)))
 
     async def remove(self, tracking_ids: Iterable[str]) -> None:
         """Forget records whose entities are gone."""
-        await self._call(
-            "DELETE FROM tracked WHERE tracking_id=?", [(t,) for t in tracking_ids], many=True
-        )
+        await self._write(Write.remove(list(tracking_ids)))
 
     async def note_failure(self, tracking_id: str, error: str) -> None:
-        """A delete failed: count the attempt and keep the reason."""
-        await self._call(
-            "UPDATE tracked SET attempts=attempts+1, last_error=? WHERE tracking_id=?",
-            (error, tracking_id),
-        )
+        """A delete failed: count the attempt, keep the reason, release the claim."""
+        await self._write(Write.note_failure(tracking_id, error))
+
+    async def claim(
+        self, tracking_ids: Sequence[str], claimer: str, seconds: float,
+        *, written_before: float | None = None,
+    ) -> set[str]:  # fmt: skip
+        """Claim records for one cleanup; the ids this cleanup may act on. With
+        ``written_before`` (a reaper's claim on the run, by the ledger's clock), only records
+        written before then."""
+        if not tracking_ids:
+            return set()
+        return set(await self._call(self.store.claim, list(tracking_ids), claimer, seconds,
+                                    written_before))  # fmt: skip
+
+    async def written_since(self, tracking_ids: Sequence[str], at: float) -> set[str]:
+        """Those of ``tracking_ids`` written at ``at`` (the ledger's clock) or later."""
+        if not tracking_ids:
+            return set()
+        return set(await self._call(self.store.written_since, list(tracking_ids), at))
+
+    async def release(self, tracking_ids: Sequence[str], claimer: str) -> None:
+        if tracking_ids:
+            await self._call(self.store.release, list(tracking_ids), claimer)
 
     async def select(
         self,
@@ -212,32 +163,150 @@ class Ledger:
         kind: str | None = None,
         created_before: datetime | None = None,
         exclude_runs: Sequence[str] = (),
+        registries: Sequence[str] | None = None,
+        entity_ids: Sequence[str] | None = None,
+        spare_held_runs: bool = False,
+        written_before: float | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[TrackingRecord]:
-        """Records matching every given filter, oldest first."""
-        if tracking_ids is not None and len(tracking_ids) > _CHUNK:
-            found: list[TrackingRecord] = []
-            for start in range(0, len(tracking_ids), _CHUNK):
-                found += await self.select(
-                    tracking_ids=tracking_ids[start : start + _CHUNK], run_id=run_id,
-                    session_id=session_id, kind=kind, created_before=created_before,
-                    exclude_runs=exclude_runs,
-                )  # fmt: skip
-            found.sort(key=lambda r: r.created_at)
-            return found[offset:][:limit] if limit is not None else found[offset:]
-        where, args = _Filter(
-            tracking_ids=tracking_ids, run_id=run_id, session_id=session_id, kind=kind,
-            created_before=created_before, exclude_runs=exclude_runs,
-        ).where()  # fmt: skip
-        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-        rows = await self._call(
-            f"SELECT {','.join(_COLUMNS)} FROM tracked{where} ORDER BY created_at, rowid{page}",  # noqa: S608
-            args,
-        )
-        return [TrackingRecord._from_row(r) for r in rows]
+        """Records matching every given filter, oldest first.
 
-    async def count(self, *, run_id: str | None = None, kind: str | None = None) -> int:
-        where, args = _Filter(run_id=run_id, kind=kind).where()
-        rows = await self._call(f"SELECT COUNT(*) FROM tracked{where}", args)  # noqa: S608
-        return int(rows[0][0])
+        ``registries`` keeps records of those registries only (and records older than
+        registries, which name none); ``spare_held_runs`` leaves out runs with a live lease;
+        ``written_before`` keeps records the ledger wrote before then (its clock).
+        """
+        where = Filter(
+            tracking_ids=tracking_ids, run_id=run_id, session_id=session_id, kind=kind,
+            created_before=created_before, exclude_runs=exclude_runs, registries=registries,
+            entity_ids=entity_ids, spare_held_runs=spare_held_runs,
+            written_before=written_before,
+        )  # fmt: skip
+        return await self._call(self.store.select, where, limit=limit, offset=offset)
+
+    async def pages(self, size: int, **filters: Any) -> AsyncIterator[list[TrackingRecord]]:
+        """The records :meth:`select` would return (same filters), newest first, ``size`` at
+        a time: a cleanup of any size holds one page of records, never all of them."""
+        where = Filter(**filters)
+        before: Cursor | None = None
+        while True:
+            page, before = await self._call(self.store.page, where, before=before, limit=size)
+            if page:
+                yield page
+            if before is None:
+                return
+
+    async def count(
+        self,
+        *,
+        run_id: str | None = None,
+        kind: str | None = None,
+        registries: Sequence[str] | None = None,
+    ) -> int:
+        return await self._call(self.store.count, Filter(run_id=run_id, kind=kind,
+                                                         registries=registries))  # fmt: skip
+
+    async def secret(self, registry: str, kind: str, entity_id: str) -> dict[str, Any] | None:
+        """What tdm keeps to act as this entity (a user's password), if anything."""
+        sealed = await self._call(self.store.secret, registry, kind, entity_id)
+        return None if sealed is None else self._sealer.open(sealed)
+
+    # -- runs --------------------------------------------------------------------------------------
+
+    async def touch(
+        self,
+        run_id: str,
+        keep_for: float | None,
+        renew_for: float | None = None,
+        holder: str | None = None,
+        *,
+        hold: bool = False,
+    ) -> None:
+        """A session starts in ``run_id`` (or a request is served in it): ``holder``'s live
+        lease (without one: every live lease) is renewed; kept data keeps an unheld run
+        ``keep_for`` longer. With ``hold``, ``holder`` holds the run ``renew_for`` from now,
+        in the same transaction."""
+        await self._write(Write.touch(run_id, keep_for, renew_for, holder, hold=hold))
+
+    async def hold(self, run_ids: Sequence[str], seconds: float, holder: str) -> None:
+        """``holder``'s leases on the runs run ``seconds`` from now."""
+        await self._call(self.store.hold, list(run_ids), seconds, holder)
+
+    async def end(self, run_id: str, holder: str, keep_for: float | None) -> None:
+        """``holder``'s lease ends (other holders keep theirs); ``keep_for`` keeps the data."""
+        await self._call(self.store.end, run_id, holder, keep_for)
+
+    async def run(self, run_id: str) -> RunRow | None:
+        return await self._call(self.store.run, run_id)
+
+    async def runs(self, *, limit: int = 100, offset: int = 0) -> list[tuple[RunRow, int]]:
+        return await self._call(self.store.runs, limit=limit, offset=offset)
+
+    async def claim_expired(self, sweeper: str, seconds: float, limit: int) -> list[str]:
+        """Claim dead runs that still have records, for one sweeper (see the reaper)."""
+        return await self._call(self.store.claim_expired, sweeper, seconds, limit)
+
+    async def renew_claim(self, run_id: str, sweeper: str, seconds: float) -> bool:
+        return await self._call(self.store.renew_claim, run_id, sweeper, seconds)
+
+    async def claimed_at(self, run_id: str, sweeper: str) -> float | None:
+        return await self._call(self.store.claimed_at, run_id, sweeper)
+
+    async def reaped(self, run_id: str, sweeper: str) -> bool:
+        """The run is gone (``False``: it came back while it was reaped; only the claim
+        ended)."""
+        return await self._call(self.store.reaped, run_id, sweeper)
+
+    async def reap_failed(
+        self, run_id: str, sweeper: str, error: str, backoff: float, max_attempts: int
+    ) -> bool:
+        return await self._call(self.store.reap_failed, run_id, sweeper, error, backoff,
+                                max_attempts)  # fmt: skip
+
+    async def stuck_runs(self) -> list[RunRow]:
+        return await self._call(self.store.stuck_runs)
+
+    async def now(self) -> float:
+        """The ledger's clock, in epoch seconds."""
+        return await self._call(self.store.now)
+
+    # -- idempotency -------------------------------------------------------------------------------
+
+    async def idempotency_begin(
+        self, key: str, fingerprint: str, stale_after: float
+    ) -> tuple[str, int | None, str | None]:
+        return await self._call(self.store.idempotency_begin, key, fingerprint, stale_after)
+
+    async def idempotency_finish(self, key: str, status: int, body: str) -> None:
+        await self._call(self.store.idempotency_finish, key, status, body)
+
+    async def idempotency_drop(self, key: str) -> None:
+        await self._call(self.store.idempotency_drop, key)
+
+    # -- locks -------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def lock(self, name: str) -> AsyncIterator[None]:
+        """Hold the named lock (every process and, on PostgreSQL, every machine) for the block."""
+        entered = anyio.Event()
+        leave = anyio.Event()
+        failure: list[BaseException] = []
+
+        def hold() -> None:
+            try:
+                with self.store.lock(name):
+                    anyio.from_thread.run_sync(entered.set)
+                    anyio.from_thread.run(leave.wait)
+            except BaseException as exc:  # noqa: BLE001 -- raised in the caller below
+                failure.append(exc)
+                anyio.from_thread.run_sync(entered.set)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: anyio.to_thread.run_sync(hold, abandon_on_cancel=False))
+            await entered.wait()
+            if failure:
+                raise failure[0]
+            try:
+                yield
+            finally:
+                leave.set()

@@ -1,52 +1,130 @@
-"""Registries: the named entity kinds, targets and scenarios that sessions, HTTP and MCP serve."""
+"""Registries: one system's entity kinds, targets, scenarios, health checks and endpoints.
+
+A registry is what a team writes for its own system (the reference shop's is
+``tdm_scenarios.registry``) and publishes through the ``tdm.registries`` entry point. Names
+belong to their registry; :class:`~tdm.Catalog` composes the selected registries and resolves
+names across them.
+"""
 
 from __future__ import annotations
 
 import inspect
-import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from importlib.metadata import entry_points
-from typing import Any, TypeVar, overload
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints, overload
 
 import attrs
 
-from ._errors import DefinitionError, NotFound
+from ._errors import DefinitionError
 from ._kinds import Kind
-from ._params import Parameter, parameters_of, schema_of, validate
+from ._names import Naming
+from ._params import Parameters
 from ._settings import Settings
 
 __all__ = [
     "Check",
+    "Demo",
+    "DemoFactory",
+    "Endpoint",
+    "Guard",
     "Probe",
     "Registry",
     "Scenario",
+    "Setting",
     "TargetFactory",
     "default_registry",
     "scenario",
 ]
 
-log = logging.getLogger("tdm")
-
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 K = TypeVar("K", bound=type[Kind[Any, Any, Any]])
+
 TargetFactory = Callable[[Settings], AbstractAsyncContextManager[Any]]
 """Builds the client a target's kinds use: ``factory(settings)`` is an async context manager."""
+
+Guard = Callable[[Settings], Awaitable[None]]
+"""``guard(settings)`` returns when tdm may create and delete data in the registry's system and
+raises (:class:`~tdm.TargetNotAllowed`, say) when it may not; it runs before the registry's
+targets are first used."""
 
 Probe = Callable[[Any], Awaitable[None]]
 """``probe(client)`` returns when a dependency is up and raises when it is not."""
 
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def _check_name(what: str, name: str) -> None:
+    if not name or not set(name) <= _NAME_CHARS or name[0] in "-_":
+        raise DefinitionError(
+            f"{what} name {name!r}: use letters, digits, '-' and '_' (starting with a letter "
+            "or digit); ':' separates a registry's name from a name inside it"
+        )
+
 
 @attrs.frozen
 class Check:
-    """A named health check of one dependency, run with a target's client."""
+    """A named health check of one dependency, run with a target's client.
+
+    A ``required`` dependency being down makes tdm unhealthy (503); an optional one only
+    degrades it (say, a database used for bulk cleanup).
+    """
 
     name: str
     target: str
     probe: Probe = attrs.field(repr=False)
+    required: bool = True
+    registry: str = ""
 
 
-_SCENARIO_ATTR = "__tdm_scenario__"
+@attrs.frozen
+class Endpoint:
+    """A route of the HTTP API that creates one kind, in a shape a registry chooses.
+
+    The generic ``POST /api/entities/{kind}`` creates any kind; a registry can add its own
+    routes (the shop's ``POST /api/users`` answering ``{users, trackingIds}``). ``key`` is the
+    answer's key for the entities; ``single`` answers one entity and its ``trackingId``;
+    ``required`` fields must be given; ``method`` names the client method that calls it
+    (``create_user``).
+    """
+
+    path: str
+    kind: str
+    key: str
+    single: bool = False
+    required: tuple[str, ...] = ()
+    method: str | None = None
+    registry: str = ""
+
+
+@attrs.frozen
+class Setting:
+    """An environment setting a registry's targets read: for help texts, redaction (``secret``)
+    and the production guard (``url``: a system's URL, checked before anything is opened)."""
+
+    name: str
+    description: str
+    default: str | None = None
+    secret: bool = False
+    url: bool = False
+
+
+@attrs.frozen
+class Demo:
+    """A system a registry started for a demo or a test session (``tdm serve --demo``).
+
+    ``env`` holds the settings that point tdm at it; ``services`` the (label, URL) pairs to
+    announce; ``notes`` lines worth printing (an admin login, where its data lives).
+    """
+
+    env: Mapping[str, str]
+    services: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+DemoFactory = Callable[[Settings, Path], AbstractAsyncContextManager[Demo]]
+"""``factory(settings, data_dir)`` starts the system (an async context manager yielding a
+:class:`Demo`) and stops it on exit."""
 
 
 @attrs.frozen
@@ -56,20 +134,38 @@ class Scenario:
     name: str
     fn: Callable[..., Awaitable[Any]] = attrs.field(repr=False)
     description: str
-    params: tuple[Parameter, ...] = attrs.field(repr=False)
+    parameters: Parameters = attrs.field(repr=False)
+    registry: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.registry}:{self.name}"
 
     @property
     def summary(self) -> str:
         """The first line of the description."""
         return self.description.strip().splitlines()[0] if self.description.strip() else ""
 
-    def schema(self) -> dict[str, Any]:
-        """JSON Schema of the parameters (camelCase names, bounds, enums, defaults)."""
-        return schema_of(self.params)
+    @property
+    def result_type(self) -> Any:
+        """The return annotation (``None`` when there is none or it cannot be resolved)."""
+        try:
+            return get_type_hints(self.fn).get("return")
+        except Exception:  # noqa: BLE001 -- an unresolvable annotation just says nothing
+            return None
 
-    def validate(self, given: Mapping[str, Any], *, json_names: bool = False) -> dict[str, Any]:
+    def validate(self, given: Mapping[str, Any], *, naming: Naming = "python") -> dict[str, Any]:
         """Structured keyword arguments, or :class:`~tdm.InvalidParameters` naming each field."""
-        return validate(f"scenario {self.name!r}", self.params, given, json_names=json_names)
+        return self.parameters.validate(f"scenario {self.name!r}", given, naming=naming)
+
+
+_SCENARIO_ATTR = "__tdm_scenarios__"
+
+
+def scenarios_of(fn: Callable[..., Any]) -> tuple[Scenario, ...]:
+    """The scenarios a function was registered as (usually one)."""
+    found = getattr(fn, _SCENARIO_ATTR, ())
+    return tuple(found) if isinstance(found, tuple) else ()
 
 
 def _scenario_name(fn: Callable[..., Any]) -> str:
@@ -77,15 +173,21 @@ def _scenario_name(fn: Callable[..., Any]) -> str:
 
 
 class Registry:
-    """Kinds, targets and scenarios by name. Other registries can be included whole."""
+    """One system's kinds, targets, scenarios, checks, endpoints and settings, by name."""
 
     def __init__(self, name: str = "default") -> None:
+        _check_name("registry", name)
         self.name = name
-        self._kinds: dict[str, Kind[Any, Any, Any]] = {}
-        self._targets: dict[str, TargetFactory] = {}
-        self._scenarios: dict[str, Scenario] = {}
-        self._checks: dict[str, Check] = {}
-        self._included: list[Registry] = []
+        self.kinds: dict[str, Kind[Any, Any, Any]] = {}
+        self.targets: dict[str, TargetFactory] = {}
+        self.scenarios: dict[str, Scenario] = {}
+        self.checks: dict[str, Check] = {}
+        self.endpoints: list[Endpoint] = []
+        self.settings: list[Setting] = []
+        self.guards: list[Guard] = []
+        self.demo: DemoFactory | None = None
+        self.version = 0
+        """Counts changes, so a catalog over this registry knows to look again."""
 
     def __repr__(self) -> str:
         return (
@@ -93,12 +195,19 @@ class Registry:
             f"targets={len(self.targets)}, scenarios={len(self.scenarios)})>"
         )
 
-    # -- declaring ---------------------------------------------------------------------------
+    def _claim(self, what: str, name: str, taken: dict[str, Any]) -> None:
+        _check_name(what, name)
+        if name in taken:
+            raise DefinitionError(f"{what} {name!r} is already registered in {self.name!r}")
 
     def add_kind(self, kind: Kind[Any, Any, Any]) -> None:
         """Register an entity kind instance under ``kind.name``."""
         self._claim("kind", kind.name, self.kinds)
-        self._kinds[kind.name] = kind
+        if getattr(kind, "registry", None):
+            raise DefinitionError(f"{kind!r} is already registered in {kind.registry!r}")
+        kind.registry = self.name
+        self.kinds[kind.name] = kind
+        self.version += 1
 
     def kind(self, cls: K) -> K:
         """Class decorator: register an instance of a :class:`~tdm.Kind` subclass."""
@@ -108,7 +217,8 @@ class Registry:
     def add_target(self, name: str, factory: TargetFactory) -> None:
         """Register how to open the client that kinds with ``target=name`` receive."""
         self._claim("target", name, self.targets)
-        self._targets[name] = factory
+        self.targets[name] = factory
+        self.version += 1
 
     def target(self, name: str) -> Callable[[TargetFactory], TargetFactory]:
         """Decorator form of :meth:`add_target` (on an ``asynccontextmanager`` function)."""
@@ -119,10 +229,45 @@ class Registry:
 
         return register
 
-    def add_check(self, name: str, target: str, probe: Probe) -> None:
+    def add_check(self, name: str, target: str, probe: Probe, *, required: bool = True) -> None:
         """Register a health check (``GET /api/health`` reports each by ``name``)."""
         self._claim("check", name, self.checks)
-        self._checks[name] = Check(name, target, probe)
+        self.checks[name] = Check(name, target, probe, required, self.name)
+        self.version += 1
+
+    def add_endpoint(
+        self, path: str, kind: str, key: str, *, single: bool = False,
+        required: tuple[str, ...] = (), method: str | None = None,
+    ) -> None:  # fmt: skip
+        """Serve ``POST path`` as a create of ``kind`` answering ``{key: ..., trackingIds}``."""
+        if not path.startswith("/api/") or "{" in path:
+            raise DefinitionError(f"endpoint {path!r}: a fixed path under /api/ is expected")
+        if any(e.path == path for e in self.endpoints):
+            raise DefinitionError(f"endpoint {path!r} is already registered in {self.name!r}")
+        self.endpoints.append(Endpoint(path, kind, key, single, required, method, self.name))
+        self.version += 1
+
+    def add_setting(
+        self, name: str, description: str, *, default: str | None = None, secret: bool = False,
+        url: bool = False,
+    ) -> None:  # fmt: skip
+        """Declare an environment setting the targets read (listed by ``tdm registries``).
+
+        A ``secret`` one's value is redacted wherever it would appear; a ``url`` one names a
+        system tdm creates and deletes data in, so the production guard checks it at start.
+        """
+        self.settings.append(Setting(name, description, default, secret, url))
+
+    def add_guard(self, guard: Guard) -> None:
+        """Register a check that the system may be touched, run before its targets are first
+        used: ``async def guard(settings)`` raising (:class:`~tdm.TargetNotAllowed`) to refuse."""
+        self.guards.append(guard)
+
+    def add_demo(self, factory: DemoFactory) -> None:
+        """Register how to start this registry's system for a demo or a test session."""
+        if self.demo is not None:
+            raise DefinitionError(f"registry {self.name!r} already has a demo")
+        self.demo = factory
 
     def add_scenario(
         self, fn: Callable[..., Awaitable[Any]], *, name: str | None = None,
@@ -131,16 +276,18 @@ class Registry:
         """Register an async function ``fn(session, **params)`` as a scenario."""
         if not inspect.iscoroutinefunction(fn):
             raise DefinitionError(f"scenario {fn.__qualname__} must be an async function")
-        scenario = Scenario(
+        found = Scenario(
             name=name or _scenario_name(fn),
             fn=fn,
             description=inspect.cleandoc(description or fn.__doc__ or ""),
-            params=parameters_of(fn, skip_first=True),
+            parameters=Parameters.of_function(fn, skip_first=True),
+            registry=self.name,
         )
-        self._claim("scenario", scenario.name, self.scenarios)
-        self._scenarios[scenario.name] = scenario
-        setattr(fn, _SCENARIO_ATTR, scenario)
-        return scenario
+        self._claim("scenario", found.name, self.scenarios)
+        self.scenarios[found.name] = found
+        self.version += 1
+        setattr(fn, _SCENARIO_ATTR, (*scenarios_of(fn), found))
+        return found
 
     @overload
     def scenario(self, fn: F, /) -> F: ...
@@ -159,112 +306,17 @@ class Registry:
 
         return register if fn is None else register(fn)
 
-    def include(self, other: Registry) -> None:
-        """Make everything ``other`` has (now and later) visible through this registry."""
-        if other is self or other in self._included:
-            return
-        for what, mine, theirs in (
-            ("kind", self.kinds, other.kinds),
-            ("target", self.targets, other.targets),
-            ("scenario", self.scenarios, other.scenarios),
-        ):
-            for clash in mine.keys() & theirs.keys():
-                if mine[clash] is not theirs[clash]:
-                    raise DefinitionError(
-                        f"registry {other.name!r} and {self.name!r} both define {what} {clash!r}"
-                    )
-        self._included.append(other)
-
-    def _claim(self, what: str, name: str, taken: Mapping[str, Any]) -> None:
-        if name in taken:
-            raise DefinitionError(f"{what} {name!r} is already registered in {self.name!r}")
-
-    # -- looking up --------------------------------------------------------------------------
-
-    def _merged(self, attr: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for registry in self._walk():
-            for key, value in getattr(registry, attr).items():
-                merged.setdefault(key, value)
-        return merged
-
-    def _walk(self) -> Iterator[Registry]:
-        yield self
-        for other in self._included:
-            yield from other._walk()
-
-    @property
-    def kinds(self) -> dict[str, Kind[Any, Any, Any]]:
-        return self._merged("_kinds")
-
-    @property
-    def targets(self) -> dict[str, TargetFactory]:
-        return self._merged("_targets")
-
-    @property
-    def scenarios(self) -> dict[str, Scenario]:
-        return self._merged("_scenarios")
-
-    @property
-    def checks(self) -> dict[str, Check]:
-        return self._merged("_checks")
-
-    def get_kind(
-        self, kind: str | Kind[Any, Any, Any] | type[Kind[Any, Any, Any]]
-    ) -> Kind[Any, Any, Any]:
-        """The kind named ``kind`` (or given as its class or instance)."""
-        name = kind if isinstance(kind, str) else kind.name
-        found = self.kinds.get(name)
-        if found is None:
-            raise NotFound("entity kind", name, self.kinds)
-        return found
-
-    def get_target(self, name: str) -> TargetFactory:
-        found = self.targets.get(name)
-        if found is None:
-            raise NotFound("target", name, self.targets)
-        return found
-
-    def get_scenario(self, scenario: str | Scenario | Callable[..., Any]) -> Scenario:
-        """A scenario by name (``"user-with-orders"``), by its function, or itself."""
-        if isinstance(scenario, Scenario):
-            return scenario
-        if callable(scenario):
-            found = getattr(scenario, _SCENARIO_ATTR, None)
-            if found is None:
-                raise NotFound("scenario", getattr(scenario, "__name__", "?"), self.scenarios)
-            return found  # type: ignore[no-any-return]
-        known = self.scenarios
-        if scenario in known:
-            return known[scenario]
-        raise NotFound("scenario", scenario, known)
-
 
 _default = Registry("default")
-_plugins_loaded = False
 
 
 def default_registry() -> Registry:
-    """The process-wide registry: ``@tdm.scenario`` plus every installed plugin registry.
+    """The process's own registry: where ``@tdm.scenario`` puts scenarios.
 
-    Plugins are packages that declare an entry point in the ``tdm.registries`` group pointing
-    at a :class:`Registry` (the reference shop's catalog is one); they are loaded on first use.
+    It is part of every catalog tdm builds in this process, beside the installed registries.
     """
-    global _plugins_loaded
-    if not _plugins_loaded:
-        _plugins_loaded = True
-        for point in entry_points(group="tdm.registries"):
-            try:
-                plugin = point.load()
-            except Exception:
-                log.exception("could not load tdm registry plugin %r", point.value)
-                continue
-            if not isinstance(plugin, Registry):
-                log.error("tdm registry plugin %r is not a tdm.Registry", point.value)
-                continue
-            _default.include(plugin)
     return _default
 
 
 scenario = _default.scenario
-"""``@tdm.scenario``: register a scenario in the process-wide default registry."""
+"""``@tdm.scenario``: register a scenario in the process's own registry."""

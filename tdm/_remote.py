@@ -1,124 +1,62 @@
 """Clients of a tdm server over HTTP, mirroring the design's TypeScript ``TestDataManager``.
 
-:class:`AsyncClient` and :class:`Client` (synchronous) have the same methods. Both talk HTTP
-only (nothing here imports the server) and send a run id (``X-TDM-Run-Id``) with every request,
-so everything one client creates can also be removed with one cleanup by run::
+Every call is described once, in :class:`tdm._calls.Calls`: what to send and what to make
+of the answer.
+:class:`AsyncClient` and :class:`Client` are two small drivers that send the descriptions,
+one awaiting and one blocking, so both have the same methods with the same behaviour. Both
+talk HTTP only (nothing here imports the server) and send a run id (``X-TDM-Run-Id``) with
+every request, so what one client creates can also be removed with one cleanup by run::
 
     async with tdm.AsyncClient("http://localhost:3001") as t:
         await t.seed()
         t.start_tracking()
-        data = (await t.scenario("user-with-orders", order_count=3))["data"]
+        data = await t.run("user-with-orders", order_count=3)  # data.user.email
         ...
         await t.cleanup()  # what this client created since start_tracking()
 
-The server's errors come back as tdm's exceptions: :class:`~tdm.InvalidParameters` (422 naming
-each field), :class:`~tdm.NotFound` (404), :class:`~tdm.ScenarioFailed`,
-:class:`~tdm.TargetError` and :class:`~tdm.TargetUnavailable` (the system under test, or the
-tdm server itself, cannot be reached); anything else as :class:`ServerError` (see ``_wire``).
+A server that requires a token (``TDM_API_TOKEN``) gets it as ``Authorization: Bearer``: give
+it as ``token=``, or let :meth:`AsyncClient.from_env` read ``TDM_API_TOKEN`` (the first, when it
+lists several).
+
+A client that made up its run id holds the run while it is open (a lease renewed from a thread
+or task of its own; see :mod:`tdm._holding`), so what it leaves behind when it is killed is
+removed by the server's reaper. Creates carry an ``Idempotency-Key`` and are sent again with it
+when their answer is lost.
+
+Fields and parameters are given with Python names at every depth (``order_count``,
+``items=[{"product_id": 3}]``) and sent in camelCase. The server's errors come back as the
+same exceptions tdm raises in process (``tdm.boundary.from_json``). Answers are JSON objects
+that also read as attributes with Python names (``tdm.Result``: ``data.orders[0].number``),
+as a session's results do. Methods a registry adds
+for its kinds (the shop's ``create_user``, ``create_product``, ``create_order``) come from the
+server's catalog.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
 import anyio
 import httpx2
 
-from ._errors import TargetUnavailable, TdmError
+from ._calls import DEFAULT_URL, Calls, Request, Waiter, settings_from_env
+from ._errors import TdmError
+from ._holding import AsyncHeartbeat, Heartbeat
 from ._report import CleanupReport
-from ._settings import new_run_id
-from ._wire import (
-    HEALTH,
-    Call,
-    ServerError,
-    camel_keys,
-    order_body,
-    report_of,
-    result_of,
-    unreachable,
-)
+from ._results import Result
 
-__all__ = ["AsyncClient", "Client", "ServerError"]
-
-DEFAULT_URL = "http://localhost:3001"
-RUN_ID_HEADER, TEST_ID_HEADER = "X-TDM-Run-Id", "X-TDM-Test-Id"
-
-
-class Calls:
-    """What both clients share: building calls, keeping tracking ids and created entities."""
-
-    def __init__(self, base_url: str, run_id: str | None, test_id: str | None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.run_id = run_id or new_run_id()
-        self.test_id = test_id
-        self._tracking: list[str] = []
-        self._created: list[dict[str, Any]] = []
-
-    def __repr__(self) -> str:
-        return f"<tdm.{type(self).__name__} {self.base_url} run={self.run_id!r}>"
-
-    def _headers(self) -> dict[str, str]:
-        headers = {RUN_ID_HEADER: self.run_id}
-        if self.test_id:
-            headers[TEST_ID_HEADER] = self.test_id
-        return headers
-
-    def _track(self, call: Call, result: dict[str, Any]) -> dict[str, Any]:
-        ids = result.get("trackingIds") or [result["trackingId"]]
-        self._tracking.extend(ids)
-        entry = {"operation": call.operation, "trackingIds": list(ids), "result": result}
-        if call.name:
-            entry["scenario"] = call.name
-        self._created.append(entry)
-        return result
-
-    def _after_cleanup(self, report: CleanupReport, *, all: bool = False) -> CleanupReport:
-        left = {f.tracking_id for f in report.failures}
-        self._tracking = [t for t in self._tracking if t in left]
-        if all or not self._tracking:
-            self._created = []
-        return report
-
-    @staticmethod
-    def _users(fields: Mapping[str, Any]) -> Call:
-        return Call("POST", "/api/users", camel_keys(fields), "create_user")
-
-    @staticmethod
-    def _products(fields: Mapping[str, Any]) -> Call:
-        return Call("POST", "/api/products", camel_keys(fields), "create_product")
-
-    @staticmethod
-    def _scenario(name: str, params: Mapping[str, Any]) -> Call:
-        body = {"parameters": camel_keys(params)}
-        return Call("POST", f"/api/scenarios/{name}", body, "scenario", name)
-
-    def start_tracking(self, test_id: str | None = None) -> None:
-        """Forget what was tracked: :meth:`cleanup` removes what is created from now on.
-
-        ``test_id`` (say, the test's name) is recorded in the ledger with each entity.
-        """
-        self._tracking, self._created, self.test_id = [], [], test_id or self.test_id
-
-    @property
-    def tracking_ids(self) -> list[str]:
-        """Tracking ids of what this client created since :meth:`start_tracking`."""
-        return list(self._tracking)
-
-    def get_created_entities(self) -> list[dict[str, Any]]:
-        """What was created since :meth:`start_tracking`, call by call (for test reports):
-        ``{"operation", "trackingIds", "result"}`` plus ``"scenario"`` for scenarios."""
-        return [dict(entry) for entry in self._created]
+__all__ = ["AsyncClient", "Client"]
 
 
 class AsyncClient(Calls):
     """An async client of a tdm server (``base_url`` such as ``http://localhost:3001``).
 
-    ``run_id`` groups what it creates (default: a new run id); ``transport`` lets tests
-    hand in an ``httpx2.ASGITransport``.
+    ``run_id`` groups what it creates (default: a new run id); ``token`` is sent as
+    ``Authorization: Bearer`` to a server that requires one; ``transport`` lets tests hand in
+    an ``httpx2.ASGITransport``.
     """
 
     def __init__(
@@ -127,19 +65,24 @@ class AsyncClient(Calls):
         *,
         run_id: str | None = None,
         test_id: str | None = None,
+        token: str | None = None,
         timeout: float = 60.0,
         transport: httpx2.AsyncBaseTransport | None = None,
+        hold: bool | None = None,
+        keep: str | None = None,
+        retries: int = 3,
     ) -> None:
-        super().__init__(base_url, run_id, test_id)
+        super().__init__(base_url, run_id, test_id, token, hold=hold, keep=keep, retries=retries)
         self._http = httpx2.AsyncClient(base_url=self.base_url, timeout=timeout,
                                         transport=transport)  # fmt: skip
+        self._beat: AsyncHeartbeat | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
-        """A client of ``TEST_DATA_MANAGER_URL`` (default localhost:3001) in run ``TDM_RUN_ID``."""
-        env = os.environ if environ is None else environ
-        return cls(env.get("TEST_DATA_MANAGER_URL") or DEFAULT_URL,
-                   run_id=env.get("TDM_RUN_ID") or None, **options)  # fmt: skip
+        """A client of ``TEST_DATA_MANAGER_URL`` (default localhost:3001) in run ``TDM_RUN_ID``,
+        with the token of ``TDM_API_TOKEN``."""
+        url, run_id, token = settings_from_env(environ)
+        return cls(url, run_id=run_id, **{"token": token, **options})
 
     async def __aenter__(self) -> Self:
         return self
@@ -151,70 +94,95 @@ class AsyncClient(Calls):
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _send(self, call: Call) -> Any:
+        """Release the run (when this client holds it) and close the connections."""
         try:
-            response = await self._http.request(
-                call.method, call.path, json=call.body, headers=self._headers()
-            )
-        except httpx2.TransportError as exc:
-            raise unreachable(call, self.base_url, exc) from exc
-        return result_of(call, response)
+            await self.release(self._keep)
+        finally:
+            await self._http.aclose()
+
+    async def _send(self, request: Request) -> Any:
+        if request.tracks and self._hold and not self._held:
+            await self.hold()
+        tries = self._retry.start(retry=request.retry, keyed=request.key is not None)
+        while True:
+            try:
+                response = await self._http.request(
+                    request.method, request.path, json=request.body, headers=self._headers(request)
+                )
+            except httpx2.TransportError as exc:
+                if (delay := tries.after_failure()) is None:
+                    raise self._unreachable(request, exc) from exc
+            else:
+                if (delay := tries.after(response)) is None:
+                    return self._answer(request, response)
+            await anyio.sleep(delay)
+
+    async def hold(self) -> None:
+        """Hold this client's run until :meth:`release` or :meth:`aclose` (done by itself
+        before the first create when the client made up its run id)."""
+        if self._held:
+            return
+        self._hold = True
+        interval = self._opened(await self._send(self._open_run()))
+        if interval is not None:
+            self._beat = AsyncHeartbeat(lambda: self._send(self._renew_run()), interval)
+
+    async def release(self, keep: str | float | None = None) -> None:
+        """Stop holding the run: what is left in it is kept ``keep`` (a duration, or seconds)
+        or, without it, removed by the server's reaper."""
+        if self._beat is not None:
+            beat, self._beat = self._beat, None
+            await beat.stop()
+        if self._held:
+            self._held = False
+            await self._send(self._end_run(keep))
 
     async def seed(self, force: bool = False) -> dict[str, Any]:
         """Seed the baseline data (idempotent): ``{seeded, users, products, categories}``."""
-        result: dict[str, Any] = await self._send(Call("POST", "/api/seed", {"force": force}))
+        result: dict[str, Any] = await self._send(self._seed(force))
         return result
 
-    async def create_user(self, **fields: Any) -> dict[str, Any]:
-        """Create users (``count=5``, ``email=``, ``full_name=``...): ``{users, trackingIds}``."""
-        call = self._users(fields)
-        return self._track(call, await self._send(call))
+    async def create(self, kind: str, /, **fields: Any) -> Result:
+        """Create entities of any kind (``count=3`` for several): ``{entities, trackingIds}``."""
+        answer: Result = await self._send(self._create(kind, fields))
+        return answer
 
-    async def create_product(self, **fields: Any) -> dict[str, Any]:
-        """Create products (``count``, ``name``, ``price``, ``stock``, ``category_id``...):
-        ``{products, trackingIds}``."""
-        call = self._products(fields)
-        return self._track(call, await self._send(call))
+    async def scenario(self, name: str, /, **params: Any) -> Result:
+        """Run a scenario: ``{data, trackingIds}`` (also ``.data.user.email``)."""
+        answer: Result = await self._send(self._scenario(name, params))
+        return answer
 
-    async def create_order(
-        self, user_id: int, items: Any = None, status: str | None = None, **fields: Any
-    ) -> dict[str, Any]:
-        """Create an order for a user tdm created: ``{order, trackingId, trackingIds}``."""
-        call = Call("POST", "/api/orders", order_body(user_id, items, status, fields),
-                     "create_order")  # fmt: skip
-        return self._track(call, await self._send(call))
-
-    async def scenario(self, name: str, /, **params: Any) -> dict[str, Any]:
-        """Run a scenario; parameters in Python or camelCase names: ``{data, trackingIds}``."""
-        call = self._scenario(name, params)
-        return self._track(call, await self._send(call))
+    async def run(self, name: str, /, **params: Any) -> Result:
+        """Run a scenario and return its data, as :meth:`tdm.Session.run` does:
+        ``(await client.run("user-with-orders")).orders[0].number``."""
+        data: Result = (await self.scenario(name, **params))["data"]
+        return data
 
     async def cleanup(self) -> CleanupReport:
         """Remove what this client created since :meth:`start_tracking` (by tracking id).
 
         What could not be removed stays tracked here too, so a later call retries it.
         """
-        body = {"trackingIds": self.tracking_ids}
-        report = report_of(await self._send(Call("DELETE", "/api/cleanup", body)))
-        return self._after_cleanup(report)
+        return self._after_cleanup(await self._send(self._cleanup()))
+
+    async def cleanup_run(self) -> CleanupReport:
+        """Remove everything tracked under this client's run, by whichever client it was
+        created (``tdm with-run`` does this when its command ends)."""
+        return self._after_cleanup(await self._send(self._cleanup_run()), all=True)
 
     async def cleanup_all(self) -> CleanupReport:
         """Remove everything the server tracks, whoever created it (a global teardown)."""
-        report = report_of(await self._send(Call("DELETE", "/api/cleanup", {"all": True})))
-        return self._after_cleanup(report, all=True)
+        return self._after_cleanup(await self._send(self._cleanup_all()), all=True)
 
     async def health(self) -> dict[str, Any]:
-        """``{status: healthy | degraded | unhealthy, dependencies: {name: up | down}}``."""
-        try:
-            response = await self._http.get("/api/health")
-        except httpx2.TransportError as exc:
-            raise unreachable(HEALTH, self.base_url, exc) from exc
-        body: dict[str, Any] = (
-            response.json() if response.status_code == 503 else result_of(HEALTH, response)
-        )
-        return body
+        """``{status: healthy | degraded | unhealthy, dependencies: {name: up | down}, ...}``."""
+        result: dict[str, Any] = await self._send(self._health())
+        return result
+
+    async def catalog(self) -> dict[str, Any]:
+        """The server's scenarios and entity kinds (``GET /api/scenarios``)."""
+        result: dict[str, Any] = await self._send(self._catalog())
+        return result
 
     async def wait_for_healthy(
         self,
@@ -224,24 +192,27 @@ class AsyncClient(Calls):
         allow_degraded: bool = False,
     ) -> dict[str, Any]:
         """Return the health once the server is healthy; ``TargetUnavailable`` after ``timeout``."""
-        accepted = {"healthy", "degraded"} if allow_degraded else {"healthy"}
-        deadline = time.monotonic() + timeout
-        last: Any = "no answer"
+        waiter = Waiter(self.base_url, timeout, allow_degraded)
         while True:
             try:
-                health = await self.health()
-                if health.get("status") in accepted:
-                    return health
-                last = health
+                answer: dict[str, Any] | TdmError = await self.health()
             except TdmError as exc:
-                last = exc
-            if time.monotonic() >= deadline:
-                raise TargetUnavailable("tdm server", _not_healthy(self.base_url, timeout, last))
+                answer = exc
+            if (health := waiter.healthy(answer)) is not None:
+                return health
             await anyio.sleep(interval)
 
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+        self._is_method(name)
 
-def _not_healthy(base_url: str, timeout: float, last: Any) -> str:
-    return f"{base_url} was not healthy within {timeout:g} s (last: {last})"
+        async def call(**fields: Any) -> dict[str, Any]:
+            if self._methods is None:
+                self._methods = self._methods_of(await self.catalog())
+            result: dict[str, Any] = await self._send(self._endpoint(name, fields))
+            return result
+
+        call.__name__ = name
+        return call
 
 
 class Client(Calls):
@@ -253,18 +224,23 @@ class Client(Calls):
         *,
         run_id: str | None = None,
         test_id: str | None = None,
+        token: str | None = None,
         timeout: float = 60.0,
         transport: httpx2.BaseTransport | None = None,
+        hold: bool | None = None,
+        keep: str | None = None,
+        retries: int = 3,
     ) -> None:
-        super().__init__(base_url, run_id, test_id)
+        super().__init__(base_url, run_id, test_id, token, hold=hold, keep=keep, retries=retries)
         self._http = httpx2.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._beat: Heartbeat | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
-        """A client of ``TEST_DATA_MANAGER_URL`` (default localhost:3001) in run ``TDM_RUN_ID``."""
-        env = os.environ if environ is None else environ
-        return cls(env.get("TEST_DATA_MANAGER_URL") or DEFAULT_URL,
-                   run_id=env.get("TDM_RUN_ID") or None, **options)  # fmt: skip
+        """A client of ``TEST_DATA_MANAGER_URL`` (default localhost:3001) in run ``TDM_RUN_ID``,
+        with the token of ``TDM_API_TOKEN``."""
+        url, run_id, token = settings_from_env(environ)
+        return cls(url, run_id=run_id, **{"token": token, **options})
 
     def __enter__(self) -> Self:
         return self
@@ -276,83 +252,115 @@ class Client(Calls):
         self.close()
 
     def close(self) -> None:
-        self._http.close()
-
-    def _send(self, call: Call) -> Any:
+        """Release the run (when this client holds it) and close the connections."""
         try:
-            response = self._http.request(
-                call.method, call.path, json=call.body, headers=self._headers()
-            )
-        except httpx2.TransportError as exc:
-            raise unreachable(call, self.base_url, exc) from exc
-        return result_of(call, response)
+            self.release(self._keep)
+        finally:
+            self._http.close()
+
+    def _send(self, request: Request) -> Any:
+        if request.tracks and self._hold and not self._held:
+            self.hold()
+        tries = self._retry.start(retry=request.retry, keyed=request.key is not None)
+        while True:
+            try:
+                response = self._http.request(
+                    request.method, request.path, json=request.body, headers=self._headers(request)
+                )
+            except httpx2.TransportError as exc:
+                if (delay := tries.after_failure()) is None:
+                    raise self._unreachable(request, exc) from exc
+            else:
+                if (delay := tries.after(response)) is None:
+                    return self._answer(request, response)
+            time.sleep(delay)
+
+    def hold(self) -> None:
+        """Hold this client's run until :meth:`release` or :meth:`close` (a thread renews
+        the lease; done by itself before the first create when the client made up its run
+        id)."""
+        if self._held:
+            return
+        self._hold = True
+        interval = self._opened(self._send(self._open_run()))
+        if interval is not None:
+            self._beat = Heartbeat(lambda: self._send(self._renew_run()), interval)
+
+    def release(self, keep: str | float | None = None) -> None:
+        """Stop holding the run: what is left in it is kept ``keep`` (a duration, or seconds)
+        or, without it, removed by the server's reaper."""
+        if self._beat is not None:
+            beat, self._beat = self._beat, None
+            beat.stop()
+        if self._held:
+            self._held = False
+            self._send(self._end_run(keep))
 
     def seed(self, force: bool = False) -> dict[str, Any]:
         """Seed the baseline data (idempotent): ``{seeded, users, products, categories}``."""
-        result: dict[str, Any] = self._send(Call("POST", "/api/seed", {"force": force}))
+        result: dict[str, Any] = self._send(self._seed(force))
         return result
 
-    def create_user(self, **fields: Any) -> dict[str, Any]:
-        """Create users (``count=5``, ``email=``, ``full_name=``...): ``{users, trackingIds}``."""
-        call = self._users(fields)
-        return self._track(call, self._send(call))
+    def create(self, kind: str, /, **fields: Any) -> Result:
+        """Create entities of any kind (``count=3`` for several): ``{entities, trackingIds}``."""
+        answer: Result = self._send(self._create(kind, fields))
+        return answer
 
-    def create_product(self, **fields: Any) -> dict[str, Any]:
-        """Create products (``count``, ``name``, ``price``, ``stock``, ``category_id``...):
-        ``{products, trackingIds}``."""
-        call = self._products(fields)
-        return self._track(call, self._send(call))
+    def scenario(self, name: str, /, **params: Any) -> Result:
+        """Run a scenario: ``{data, trackingIds}`` (also ``.data.user.email``)."""
+        answer: Result = self._send(self._scenario(name, params))
+        return answer
 
-    def create_order(
-        self, user_id: int, items: Any = None, status: str | None = None, **fields: Any
-    ) -> dict[str, Any]:
-        """Create an order for a user tdm created: ``{order, trackingId, trackingIds}``."""
-        call = Call("POST", "/api/orders", order_body(user_id, items, status, fields),
-                     "create_order")  # fmt: skip
-        return self._track(call, self._send(call))
-
-    def scenario(self, name: str, /, **params: Any) -> dict[str, Any]:
-        """Run a scenario; parameters in Python or camelCase names: ``{data, trackingIds}``."""
-        call = self._scenario(name, params)
-        return self._track(call, self._send(call))
+    def run(self, name: str, /, **params: Any) -> Result:
+        """Run a scenario and return its data, as :meth:`tdm.Session.run` does."""
+        data: Result = self.scenario(name, **params)["data"]
+        return data
 
     def cleanup(self) -> CleanupReport:
         """Remove what this client created since :meth:`start_tracking` (by tracking id)."""
-        body = {"trackingIds": self.tracking_ids}
-        report = report_of(self._send(Call("DELETE", "/api/cleanup", body)))
-        return self._after_cleanup(report)
+        return self._after_cleanup(self._send(self._cleanup()))
+
+    def cleanup_run(self) -> CleanupReport:
+        """Remove everything tracked under this client's run, by whichever client it was
+        created."""
+        return self._after_cleanup(self._send(self._cleanup_run()), all=True)
 
     def cleanup_all(self) -> CleanupReport:
         """Remove everything the server tracks, whoever created it (a global teardown)."""
-        report = report_of(self._send(Call("DELETE", "/api/cleanup", {"all": True})))
-        return self._after_cleanup(report, all=True)
+        return self._after_cleanup(self._send(self._cleanup_all()), all=True)
 
     def health(self) -> dict[str, Any]:
-        """``{status: healthy | degraded | unhealthy, dependencies: {name: up | down}}``."""
-        try:
-            response = self._http.get("/api/health")
-        except httpx2.TransportError as exc:
-            raise unreachable(HEALTH, self.base_url, exc) from exc
-        body: dict[str, Any] = (
-            response.json() if response.status_code == 503 else result_of(HEALTH, response)
-        )
-        return body
+        """``{status: healthy | degraded | unhealthy, dependencies: {name: up | down}, ...}``."""
+        result: dict[str, Any] = self._send(self._health())
+        return result
+
+    def catalog(self) -> dict[str, Any]:
+        """The server's scenarios and entity kinds (``GET /api/scenarios``)."""
+        result: dict[str, Any] = self._send(self._catalog())
+        return result
 
     def wait_for_healthy(
         self, timeout: float = 30.0, *, interval: float = 0.25, allow_degraded: bool = False
     ) -> dict[str, Any]:
         """Return the health once the server is healthy; ``TargetUnavailable`` after ``timeout``."""
-        accepted = {"healthy", "degraded"} if allow_degraded else {"healthy"}
-        deadline = time.monotonic() + timeout
-        last: Any = "no answer"
+        waiter = Waiter(self.base_url, timeout, allow_degraded)
         while True:
             try:
-                health = self.health()
-                if health.get("status") in accepted:
-                    return health
-                last = health
+                answer: dict[str, Any] | TdmError = self.health()
             except TdmError as exc:
-                last = exc
-            if time.monotonic() >= deadline:
-                raise TargetUnavailable("tdm server", _not_healthy(self.base_url, timeout, last))
+                answer = exc
+            if (health := waiter.healthy(answer)) is not None:
+                return health
             time.sleep(interval)
+
+    def __getattr__(self, name: str) -> Callable[..., dict[str, Any]]:
+        self._is_method(name)
+
+        def call(**fields: Any) -> dict[str, Any]:
+            if self._methods is None:
+                self._methods = self._methods_of(self.catalog())
+            result: dict[str, Any] = self._send(self._endpoint(name, fields))
+            return result
+
+        call.__name__ = name
+        return call

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,6 +71,9 @@ class Inspector:
     def categories(self) -> list[dict[str, Any]]:
         return self._all(self.api, "/api/categories")
 
+    def products(self) -> list[dict[str, Any]]:
+        return self._all(self.api, "/api/products")
+
     def exists(self, record: tdm.TrackingRecord) -> bool:
         """Whether the entity behind a tracking record is in the shop."""
         entity_id = int(record.entity_id or 0)
@@ -90,12 +96,10 @@ def serving_in_thread(app: Any) -> Iterator[str]:
 
     For code under test that blocks (a sync client) while the server must keep answering.
     """
-    import uvicorn
-
-    from tdm_server._serve import _Server, bind
+    from tdm_server._serve import _Server, bind, server_config
 
     sock = bind("127.0.0.1", 0)
-    server = _Server(uvicorn.Config(app, lifespan="on", log_config=None, ws="none"))
+    server = _Server(server_config(app))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -109,3 +113,41 @@ def serving_in_thread(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def lines_until_blank(process: subprocess.Popen[str], timeout: float = 30.0) -> list[str]:
+    """What a process prints up to its first empty line (``tdm serve --demo``'s
+    announcement)."""
+    return lines_until(process, lambda found: not found[-1].strip(), timeout)
+
+
+def lines_until(
+    process: subprocess.Popen[str], done: Callable[[list[str]], bool], timeout: float = 30.0
+) -> list[str]:
+    """What a process prints until ``done(lines so far)``, read on a thread so a silent
+    process cannot hang the test."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        with contextlib.suppress(ValueError, OSError):
+            for line in process.stdout:
+                lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    found: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not found or not done(found):
+        try:
+            found.append(lines.get(timeout=max(deadline - time.monotonic(), 0)))
+        except queue.Empty:
+            raise AssertionError(f"the process printed {found} (status {process.poll()})") from None
+    return found
+
+
+def listening(lines: list[str], label: str) -> str:
+    """The URL a ``... listening on URL`` line of ``tdm serve`` names for ``label``."""
+    for line in lines:
+        if line.startswith(f"{label} listening on "):
+            return line.rsplit(" ", 1)[1].strip()
+    raise AssertionError(f"no {label!r} in {lines}")

@@ -10,7 +10,7 @@ import tdm
 
 from ._client import ShopClient
 
-__all__ = ["BASELINE_USERS", "BaselineUser", "SeedResult", "seed_baseline"]
+__all__ = ["BASELINE_CATEGORIES", "BASELINE_USERS", "BaselineUser", "SeedResult", "seed_baseline"]
 
 
 @attrs.frozen
@@ -33,6 +33,9 @@ _CATEGORIES = {
     "Clothing": "Everyday wear and outerwear",
     "Home & Kitchen": "Cookware, decor and storage",
 }
+
+BASELINE_CATEGORIES = frozenset(_CATEGORIES)
+"""Names of the baseline's categories: new products may go in them (they stay)."""
 
 _PRODUCTS = [
     ("BASE-001", "Wireless Headphones", "Electronics", 79.99),
@@ -65,20 +68,28 @@ class SeedResult:
 
 async def _find(s: tdm.Session, kind: str, **lookup: Any) -> list[str]:
     client = await s.client("shop")
-    found = await s.manager.registry.get_kind(kind).find(client, lookup)
+    found = await s.kind(kind).find(client, lookup)
     return found or []
 
 
 async def seed_baseline(s: tdm.Session, *, force: bool) -> SeedResult:
-    """Create whatever of the baseline is missing; with ``force``, also reset what exists
-    (users are recreated with their documented passwords, products get their stock back)."""
+    """Create whatever of the baseline is missing; with ``force``, also reset what exists in
+    place, keeping its ids: the accounts' passwords, names and admin flags, the products'
+    price and stock. Nothing is ever deleted, so no account tdm did not create is lost and no
+    ledger row outlives its entity."""
+    async with s.lock("baseline"):  # two replicas seeding at once would race for each entity
+        return await _seed(s, force=force)
+
+
+async def _seed(s: tdm.Session, *, force: bool) -> SeedResult:
     client: ShopClient = await s.client("shop")
     created = 0
     for account in BASELINE_USERS.values():
         found = await _find(s, "user", email=account.email)
         if found and force:
-            await client.as_admin("auth", "DELETE", f"/auth/users/{found[0]}", expect=(204, 404))
-            found = []
+            reset = {"password": account.password, "fullName": account.full_name,
+                     "isAdmin": account.is_admin}  # fmt: skip
+            await client.as_admin("auth", "PATCH", f"/auth/users/{found[0]}", json=reset)
         if found:
             client.remember(int(found[0]), account.email, account.password)
         else:

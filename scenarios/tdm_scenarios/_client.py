@@ -41,8 +41,8 @@ class ShopClient:
 
     def __init__(
         self,
-        auth: tdm.ApiClient,
-        backend: tdm.ApiClient,
+        auth: tdm.HttpService,
+        backend: tdm.HttpService,
         *,
         admin_email: str,
         admin_password: str,
@@ -59,6 +59,10 @@ class ShopClient:
         return f"<ShopClient auth={self._key} backend={self.backend.client.base_url}>"
 
     # -- identities --------------------------------------------------------------------------
+
+    def knows(self, user_id: int) -> bool:
+        """Whether this process can act as ``user_id`` already."""
+        return (self._key, user_id) in _PASSWORDS
 
     def remember(self, user_id: int, email: str, password: str) -> None:
         """Keep a user's credentials so tdm can act as that user later in this process."""
@@ -85,7 +89,7 @@ class ShopClient:
 
     async def _as(
         self,
-        api: tdm.ApiClient,
+        api: tdm.HttpService,
         identity: tuple[str, str],
         method: str,
         url: str,
@@ -124,17 +128,25 @@ class ShopClient:
         **kwargs: Any,
     ) -> httpx2.Response:
         """A request to the Backend as user ``user_id`` (whose password tdm must know)."""
+        return await self._as(self.backend, self._identity(user_id), method, url, expect, **kwargs)
+
+    async def sign_in(self, user_id: int) -> None:
+        """Log in as ``user_id`` now: its later requests reuse the token instead of waiting for
+        a login (a scenario signs its user in while other steps run)."""
+        await self._token(*self._identity(user_id))
+
+    def _identity(self, user_id: int) -> tuple[str, str]:
         identity = _PASSWORDS.get((self._key, user_id))
         if identity is None:
             raise tdm.InvalidParameters(
                 "the shop",
                 [tdm.FieldProblem(
-                    "userId",
+                    ("user_id",),
                     "a user tdm created in this process (its password is needed to act as it)",
                     user_id,
                 )],
             )  # fmt: skip
-        return await self._as(self.backend, identity, method, url, expect, **kwargs)
+        return identity
 
     async def pages(self, service: str, url: str, **params: Any) -> AsyncIterator[dict[str, Any]]:
         """Every item of a paged admin listing."""
@@ -165,14 +177,16 @@ async def open_shop(settings: tdm.Settings) -> AsyncIterator[ShopClient]:
 
     async with AsyncExitStack() as stack:
         auth, backend = [
-            await stack.enter_async_context(tdm.ApiClient.connect(name, setting(key), settings))
+            await stack.enter_async_context(
+                tdm.HttpService.connect(name, setting(key), settings, setting=key)
+            )
             for name, key in (("auth service", "AUTH_SERVICE_URL"), ("backend", "BACKEND_URL"))
         ]
         engines: dict[str, AsyncEngine | None] = dict.fromkeys(("AUTH_DB_URL", "BACKEND_DB_URL"))
         for key in engines:
             url = settings.get(key)
             if url:
-                engine = engines[key] = open_engine(key, url)
+                engine = engines[key] = open_engine(key, url, settings)
                 stack.push_async_callback(engine.dispose)
         yield ShopClient(
             auth,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import tdm
 
+from ._baseline import BASELINE_CATEGORIES, BASELINE_USERS
 from ._client import ShopClient
 from ._entities import (
     CartItem,
@@ -38,10 +39,18 @@ async def _api_delete(client: ShopClient, service: str, path: str) -> bool:
 
 
 async def _db_delete(
-    db: AsyncEngine | None, table: str, ids: list[str], children: tuple[tuple[str, str], ...] = ()
+    db: AsyncEngine | None,
+    table: str,
+    records: list[tdm.TrackingRecord],
+    children: tuple[tuple[str, str], ...] = (),
+    *,
+    restock: bool = False,
 ) -> dict[str, bool] | None:
     """Delete a batch in the database, or ``None`` when that database is not configured."""
-    return None if db is None else await delete_rows(db, table, ids, children=children)
+    if db is None:
+        return None
+    ids = [str(r.entity_id) for r in records]
+    return await delete_rows(db, table, ids, children=children, restock=restock)
 
 
 class Users(tdm.Kind[ShopClient, UserSpec, User]):
@@ -81,13 +90,16 @@ class Users(tdm.Kind[ShopClient, UserSpec, User]):
     def label(self, entity: User) -> str:
         return entity.email
 
-    async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        return await _api_delete(client, "auth", f"/auth/users/{entity_id}")
+    def secret(self, entity: User) -> Mapping[str, Any]:
+        return {"email": entity.email, "password": entity.password}
+
+    async def delete(self, client: ShopClient, record: tdm.TrackingRecord) -> bool:
+        return await _api_delete(client, "auth", f"/auth/users/{record.entity_id}")
 
     async def delete_many(
-        self, client: ShopClient, entity_ids: list[str]
+        self, client: ShopClient, records: list[tdm.TrackingRecord]
     ) -> dict[str, bool] | None:
-        return await _db_delete(client.auth_db, "users", entity_ids)
+        return await _db_delete(client.auth_db, "users", records)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         found = client.pages("auth", "/auth/users", email=lookup["email"])
@@ -118,13 +130,13 @@ class Categories(tdm.Kind[ShopClient, CategorySpec, Category]):
     def label(self, entity: Category) -> str:
         return entity.name
 
-    async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        return await _api_delete(client, "backend", f"/api/categories/{entity_id}")
+    async def delete(self, client: ShopClient, record: tdm.TrackingRecord) -> bool:
+        return await _api_delete(client, "backend", f"/api/categories/{record.entity_id}")
 
     async def delete_many(
-        self, client: ShopClient, entity_ids: list[str]
+        self, client: ShopClient, records: list[tdm.TrackingRecord]
     ) -> dict[str, bool] | None:
-        return await _db_delete(client.backend_db, "categories", entity_ids)
+        return await _db_delete(client.backend_db, "categories", records)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         found = client.pages("backend", "/api/categories")
@@ -153,13 +165,13 @@ class Products(tdm.Kind[ShopClient, ProductSpec, Product]):
         )
 
     async def prepare(self, session: tdm.Session, spec: ProductSpec) -> ProductSpec:
+        """Without a category: one this session made, else a baseline one, else a new one.
+        Never another run's: its cleanup would find its category still in use."""
         if spec.category_id is not None:
             return spec
-        client: ShopClient = await session.client("shop")
-        listing = await client.backend.request("GET", "/api/categories", params={"limit": 100})
-        categories = listing.json()["items"]
-        if categories:
-            chosen = session.random("category", spec.sku).choice(categories)["id"]
+        candidates = await _categories(session)
+        if candidates:
+            chosen = session.random("category", spec.sku).choice(candidates)
         else:
             chosen = (await session.create("category")).id
         return attrs.evolve(spec, category_id=chosen)
@@ -186,14 +198,14 @@ class Products(tdm.Kind[ShopClient, ProductSpec, Product]):
     def label(self, entity: Product) -> str:
         return entity.sku
 
-    async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        return await _api_delete(client, "backend", f"/api/products/{entity_id}")
+    async def delete(self, client: ShopClient, record: tdm.TrackingRecord) -> bool:
+        return await _api_delete(client, "backend", f"/api/products/{record.entity_id}")
 
     async def delete_many(
-        self, client: ShopClient, entity_ids: list[str]
+        self, client: ShopClient, records: list[tdm.TrackingRecord]
     ) -> dict[str, bool] | None:
         children = (("cart_items", "product_id"),)
-        return await _db_delete(client.backend_db, "products", entity_ids, children)
+        return await _db_delete(client.backend_db, "products", records, children)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         response = await client.backend.request(
@@ -202,28 +214,61 @@ class Products(tdm.Kind[ShopClient, ProductSpec, Product]):
         return [str(p["id"]) for p in response.json()["items"] if p["sku"] == lookup["sku"]]
 
 
-async def in_stock_products(session: tdm.Session, quantity: int = 1) -> list[int]:
-    """Ids of the shop's products with plenty of stock (first page of the catalogue)."""
-    client: ShopClient = await session.client("shop")
-    response = await client.backend.request("GET", "/api/products", params={"limit": 100})
-    return [p["id"] for p in response.json()["items"] if p["stock"] >= quantity * 5]
+async def _categories(session: tdm.Session) -> list[int]:
+    """The categories a new product may go in: this session's own, else the baseline's that
+    no other run holds (never another run's: its cleanup would find its category in use)."""
+    candidates = session.own("category")
+    if not candidates:
+        client: ShopClient = await session.client("shop")
+        listing = await client.backend.request("GET", "/api/categories", params={"limit": 100})
+        baseline = [str(c["id"]) for c in listing.json()["items"]
+                    if c["name"] in BASELINE_CATEGORIES]  # fmt: skip
+        candidates = await session.usable("category", baseline)
+    return sorted(int(i) for i in candidates)
 
 
 async def pick_products(session: tdm.Session, count: int, *key: object) -> list[int]:
-    """``count`` distinct in-stock products, chosen reproducibly; created when too few exist."""
-    candidates = await in_stock_products(session)
+    """``count`` distinct products of this session's own, chosen reproducibly; those missing
+    are made at once (their categories listed once for all). Orders and carts never use
+    shared products: another run's could be removed under them (or be kept by them), and the
+    baseline's stock would change."""
+    candidates = sorted(int(i) for i in session.own("product"))
     chosen = session.random("products", *key).sample(candidates, min(count, len(candidates)))
-    while len(chosen) < count:
-        product: Product = await session.create("product")
-        chosen.append(product.id)
+    missing = count - len(chosen)
+    if missing:
+        categories = await _categories(session)
+        pick = session.random("product categories", *key)
+        each = [{"category_id": pick.choice(categories)} for _ in range(missing) if categories]
+        made: list[Product] = await session.create_many("product", each or missing)
+        chosen += [product.id for product in made]
     return chosen
 
 
 async def _user(session: tdm.Session, user_id: int | None) -> int:
-    if user_id is not None:
-        return user_id
-    user: User = await session.create("user")
-    return user.id
+    """The user to act as: the one given (its credentials found), or a new one."""
+    if user_id is None:
+        user: User = await session.create("user")
+        return user.id
+    client: ShopClient = await session.client("shop")
+    if not client.knows(user_id):
+        await _credentials(session, client, user_id)
+    return user_id
+
+
+async def _credentials(session: tdm.Session, client: ShopClient, user_id: int) -> None:
+    """Learn how to act as ``user_id``: from the ledger (another process or replica made it),
+    else a baseline account's documented password. Otherwise acting as it fails, saying so."""
+    kept = await session.secret("user", user_id)
+    if kept is not None:
+        client.remember(user_id, kept["email"], kept["password"])
+        return
+    found = await client.as_admin("auth", "GET", "/auth/users", params={"limit": 100},
+                                  expect=(200,))  # fmt: skip
+    emails = {u["id"]: u["email"] for u in found.json()["items"]}
+    baseline = {a.email: a for a in BASELINE_USERS.values()}
+    account = baseline.get(emails.get(user_id, ""))
+    if account is not None:
+        client.remember(user_id, account.email, account.password)
 
 
 class Orders(tdm.Kind[ShopClient, OrderSpec, Order]):
@@ -291,19 +336,20 @@ class Orders(tdm.Kind[ShopClient, OrderSpec, Order]):
     def label(self, entity: Order) -> str:
         return entity.number
 
-    async def delete(self, client: ShopClient, entity_id: str) -> bool:
+    async def delete(self, client: ShopClient, record: tdm.TrackingRecord) -> bool:
         if client.backend_db is None:
             raise tdm.CannotDelete(
                 "the shop's API cannot delete orders; set BACKEND_DB_URL so tdm can delete "
                 "them in the Backend's database"
             )
-        return (await self.delete_many(client, [entity_id]) or {}).get(entity_id, False)
+        outcome = await self.delete_many(client, [record]) or {}
+        return outcome.get(str(record.entity_id), False)
 
     async def delete_many(
-        self, client: ShopClient, entity_ids: list[str]
+        self, client: ShopClient, records: list[tdm.TrackingRecord]
     ) -> dict[str, bool] | None:
-        children = (("order_items", "order_id"),)
-        return await _db_delete(client.backend_db, "orders", entity_ids, children)
+        # Restocking deletes the orders' items, giving back the stock they took.
+        return await _db_delete(client.backend_db, "orders", records, restock=True)
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         orders = client.pages("backend", "/api/admin/orders", userId=lookup["userId"])
@@ -347,8 +393,11 @@ class CartItems(tdm.Kind[ShopClient, CartItemSpec, CartItem]):
     def entity_id(self, entity: CartItem) -> int:
         return entity.id
 
-    async def delete(self, client: ShopClient, entity_id: str) -> bool:
-        return await _api_delete(client, "backend", f"/api/cart/{entity_id}")
+    def label(self, entity: CartItem) -> str:
+        return f"{entity.quantity} × {entity.product_name}"  # noqa: RUF001 -- the sign meant
+
+    async def delete(self, client: ShopClient, record: tdm.TrackingRecord) -> bool:
+        return await _api_delete(client, "backend", f"/api/cart/{record.entity_id}")
 
     async def find(self, client: ShopClient, lookup: Mapping[str, Any]) -> list[str]:
         items = client.pages("backend", "/api/admin/cart-items", userId=lookup["userId"])

@@ -12,18 +12,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 import tdm
+from tdm.boundary import camel, installed_registries
 
-from ._catalog import catalog_json
-from ._health import health_json
 from ._progress import progress
-from ._seed import BASELINE, run_baseline
+from ._seed import BASELINE, baselines, run_baselines
+from ._suggest import parameter_problems
 from ._text import print_json, table
-from ._tracked import record_json
 
 __all__ = [
     "cleanup_command",
     "health_command",
     "parse_params",
+    "registries_command",
     "run_command",
     "scenarios_command",
     "seed_command",
@@ -34,20 +34,48 @@ class UsageError(Exception):
     """The command line does not say something tdm can do."""
 
 
-def scenarios_command(registry: tdm.Registry, *, as_json: bool, out: TextIO) -> int:
+def scenarios_command(catalog: tdm.Catalog, *, as_json: bool, out: TextIO) -> int:
     """The catalog: each scenario's summary and its parameters as ``--options``."""
     if as_json:
-        print_json(catalog_json(registry), out)
+        print_json(catalog.to_json(), out)
         return 0
-    scenarios = registry.scenarios
-    for name in sorted(scenarios):
-        scenario = scenarios[name]
-        out.write(f"{name}\n    {scenario.summary}\n")
-        for p in scenario.params:
+    for scenario in sorted(catalog.scenarios, key=catalog.scenario_name):
+        out.write(f"{catalog.scenario_name(scenario)}\n    {scenario.summary}\n")
+        for p in scenario.parameters:
             default = "" if p.required else f" (default {json.dumps(tdm.to_json(p.default))})"
             flag = "--" + p.name.replace("_", "-")
             out.write(f"    {flag:<18} {p.expected()}{default}\n")
     out.write("\nRun one with: tdm run NAME [--parameter-name VALUE ...]\n")
+    return 0
+
+
+def registries_command(settings: tdm.Settings, *, as_json: bool, out: TextIO) -> int:
+    """The installed registries (the selected ones marked), their kinds, scenarios, settings."""
+    selected = set(settings.registries or ())
+    found: list[dict[str, Any]] = []
+    for registry in installed_registries():
+        found.append({
+            "name": registry.name,
+            "selected": not selected or registry.name in selected,
+            "kinds": list(registry.kinds),
+            "scenarios": list(registry.scenarios),
+            "settings": [{"name": st.name, "description": st.description,
+                          "default": st.default, "set": settings.get(st.name) is not None}
+                         for st in registry.settings],
+            "demo": registry.demo is not None,
+        })  # fmt: skip
+    if as_json:
+        print_json({"registries": found}, out)
+        return 0
+    for entry in found:
+        mark = "" if entry["selected"] else " (not selected)"
+        out.write(f"{entry['name']}{mark}\n    kinds: {', '.join(entry['kinds']) or '-'}\n")
+        out.write(f"    scenarios: {', '.join(entry['scenarios']) or '-'}\n")
+        for st in entry["settings"]:
+            default = f" (default {st['default']})" if st["default"] else ""
+            out.write(f"    {st['name']:<22} {st['description']}{default}\n")
+    if not found:
+        out.write("no registries are installed (entry point group tdm.registries)\n")
     return 0
 
 
@@ -59,7 +87,7 @@ def _value(text: str) -> Any:
 
 
 def _key(name: str) -> str:
-    return tdm.camel(name.replace("-", "_"))
+    return camel(name.replace("-", "_"))
 
 
 def parse_params(extra: Sequence[str], pairs: Sequence[str]) -> dict[str, Any]:
@@ -106,14 +134,15 @@ async def run_command(
     err: TextIO,
 ) -> int:
     """Run a scenario against the configured system, keeping (and tracking) what it makes."""
-    scenario = manager.registry.get_scenario(name)
-    scenario.validate(params, json_names=True)
-    run_id = manager.settings.run_id
+    scenario = manager.catalog.scenario(name)
+    try:
+        scenario.validate(params, naming="json")
+    except tdm.InvalidParameters as exc:
+        raise UsageError(parameter_problems(scenario, exc)) from exc
     async with manager, manager.session(keep=True, seed=seed, test_id=test_id) as s:
-        before = await manager.ledger.count(run_id=run_id)
 
-        async def created() -> int:
-            return await manager.ledger.count(run_id=run_id) - before
+        async def created() -> int:  # confirmed creates only, never a failed attempt
+            return len(s.created)
 
         async with progress(f"running {name}: entities created", created, stream=err):
             data = await s.run_from(scenario, params)
@@ -121,7 +150,7 @@ async def run_command(
     if as_json:
         print_json({"scenario": name, "runId": s.run_id, "seed": s.seed, "data": tdm.to_json(data),
                     "trackingIds": s.tracking_ids,
-                    "entities": [record_json(r) for r in records]}, out)  # fmt: skip
+                    "entities": [r.to_json() for r in records]}, out)  # fmt: skip
     else:
         out.write(f"{name} created {len(records)} entities (run {s.run_id}, seed {s.seed}):\n\n")
         _print_records(records, out)
@@ -133,15 +162,14 @@ async def run_command(
 async def seed_command(manager: tdm.Manager, *, force: bool, as_json: bool, out: TextIO,
                        err: TextIO) -> int:  # fmt: skip
     """The baseline, created where missing (``force``: reset too), tracked under ``baseline``."""
-    manager.registry.get_scenario(BASELINE)
+    baselines(manager.catalog)
     async with manager, manager.session(keep=True, run_id=BASELINE) as s:
-        before = await manager.ledger.count(run_id=BASELINE)
 
-        async def created() -> int:
-            return await manager.ledger.count(run_id=BASELINE) - before
+        async def created() -> int:  # confirmed creates only, never a failed attempt
+            return len(s.created)
 
         async with progress("seeding: entities created", created, stream=err):
-            result = tdm.to_json(await run_baseline(s, force=force))
+            result = tdm.to_json(await run_baselines(s, force=force))
     if as_json:
         print_json(result, out)
     elif isinstance(result, dict) and "seeded" in result:
@@ -169,10 +197,14 @@ async def cleanup_command(
         raise UsageError(
             "say what to remove: --all, --older-than DURATION, --run ID or TRACKING_ID"
         )
+    given: dict[str, Any] = {"all": all}
+    for key, value in (("tracking_ids", list(tracking_ids) or None), ("run_id", run_id),
+                       ("older_than", older_than)):  # fmt: skip
+        if value is not None:
+            given[key] = value
+    selection = tdm.Selection.parse(given)
     async with manager:
-        records = await manager.select(
-            tracking_ids=list(tracking_ids) or None, run_id=run_id, all=all, older_than=older_than
-        )
+        records = await manager.select(selection)
         start = await manager.ledger.count()
 
         async def removed() -> int:
@@ -180,22 +212,30 @@ async def cleanup_command(
 
         async with progress("cleaning up: entities removed", removed, total=len(records),
                             stream=err):  # fmt: skip
-            report = await manager.purge(records)
+            report = await manager.purge(records, selection=selection)
+    ledger = manager.ledger.path
     if as_json:
-        print_json(report.to_json(), out)
+        print_json({**report.to_json(), "ledger": str(ledger)}, out)
+    elif not report.matched:
+        out.write(f"nothing tracked matches {selection.describe()} in the ledger {ledger}\n")
     else:
         gone = f" ({report.already_gone} of them already gone)" if report.already_gone else ""
-        out.write(f"{report.summary()}{gone}\n")
-    return 0 if report.complete else 1
+        out.write(f"{report.summary()}{gone}\nledger: {ledger}\n")
+    if report.not_tracked:
+        err.write("not tracked (already removed, never made, or in another ledger): "
+                  f"{', '.join(report.not_tracked)}\n")  # fmt: skip
+    return 0 if report.complete and not report.not_tracked else 1
 
 
 async def health_command(manager: tdm.Manager, *, as_json: bool, out: TextIO) -> int:
     """Each dependency up or down; 1 when unhealthy."""
     async with manager:
-        body = await health_json(manager)
+        report = await manager.health()
     if as_json:
-        print_json(body, out)
+        print_json(report.to_json(), out)
     else:
-        rows = sorted(body["dependencies"].items())
-        out.write(table(("DEPENDENCY", "STATUS"), rows) + f"\n\nstatus: {body['status']}\n")
-    return 1 if body["status"] == "unhealthy" else 0
+        rows = [(c.name, "up" if c.up else "down", "required" if c.required else "optional",
+                 c.reason or "") for c in report.checks]  # fmt: skip
+        out.write(table(("DEPENDENCY", "STATUS", "", "WHY"), rows))
+        out.write(f"\n\nstatus: {report.status}\nledger: {report.ledger}\n")
+    return 1 if report.status == "unhealthy" else 0

@@ -1,51 +1,83 @@
-"""``POST /api/users``, ``POST /api/products`` and ``POST /api/orders``: entities one by one.
+"""Creating entities: ``POST /api/entities/{kind}`` for any kind, and the routes registries add.
 
-The body holds the kind's fields in camelCase (each optional: tdm makes realistic values for the
-rest) and, for users and products, ``count`` (1 to 100). ``trackingIds`` lists everything the
-request created, supporting entities included (a product may need a category first).
+The body holds the kind's fields in camelCase (each optional: tdm makes realistic values for
+the rest) and ``count`` (1 to 100). ``trackingIds`` lists everything the request created,
+supporting entities included (a product may need a category first). A registry's own route
+(the shop's ``POST /api/users``) answers in the shape it declares (``{users, trackingIds}``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
+import attrs
 from starlette.requests import Request
 from starlette.responses import Response
 
 import tdm
+from tdm.boundary import Endpoint, Parameter, Parameters
+from tdm.boundary import unwrap as _unwrap
 
-from ._context import Api, answer, guarded
-from ._requests import read_object
+from ._context import Api, answer
+from ._requests import read_body
 
-__all__ = ["create_orders", "create_products", "create_users"]
+__all__ = ["MAX_COUNT", "create_entities", "endpoint_handler", "entity_parameters"]
 
 MAX_COUNT = 100
 
 
-def _count(body: dict[str, Any], subject: str) -> int:
-    count = body.pop("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
-        expected = f"an integer from 1 to {MAX_COUNT}"
-        raise tdm.InvalidParameters(subject, [tdm.FieldProblem("count", expected, count)])
-    return count
+def _counted(kind: tdm.Kind[Any, Any, Any]) -> bool:
+    """Whether a request says ``count`` (a kind's own field of that name wins)."""
+    return kind.parameters.get("count") is None
+
+
+def entity_parameters(
+    kind: tdm.Kind[Any, Any, Any], endpoint: Endpoint | None = None, *, max_count: int = MAX_COUNT
+) -> Parameters:
+    """What a create request takes: the kind's fields and ``count`` (1 to ``max_count``,
+    unless the kind has a field of that name); an endpoint may require some fields."""
+    params = kind.parameters
+    required = endpoint.required if endpoint is not None else ()
+    if required:
+        params = Parameters(tuple(
+            attrs.evolve(p, default=inspect.Parameter.empty, type=_not_none(p.type))
+            if p.name in required else p
+            for p in params
+        ))  # fmt: skip
+    if (endpoint is not None and endpoint.single) or not _counted(kind):
+        return params
+    count = Parameter("count", int, 1, tdm.Field(
+        ge=1, le=max_count, description=f"How many to create with these values (1 to {max_count})",
+    ))  # fmt: skip
+    return params.with_(count)
+
+
+def _not_none(tp: Any) -> Any:
+    """``int | None`` -> ``int``: a required field needs a value."""
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1:
+        return args[0]
+    return tp
 
 
 async def _create(
-    session: tdm.Session, kind: str, fields: Mapping[str, Any], count: int
+    session: tdm.Session, kind: tdm.Kind[Any, Any, Any], fields: Mapping[str, Any], count: int
 ) -> list[Any]:
     """``count`` entities, concurrently. One failing does not cancel the others: a create cut
-    off mid-request leaves an intent that only a lookup by natural key can settle, and that
-    lookup would find whoever holds the key (say, the owner of a taken email)."""
+    off mid-request leaves an intent that only a lookup by natural key can settle."""
     if count == 1:
-        return [await session.create_from(kind, fields)]
+        return [await session.create_from(kind, fields, naming="python")]
     results: list[Any] = [None] * count
     errors: list[Exception] = []
 
     async def one(index: int) -> None:
         try:
-            results[index] = await session.create_from(kind, fields)
+            results[index] = await session.create_from(kind, fields, naming="python")
         except Exception as exc:  # noqa: BLE001 -- the first one is raised once all are done
             errors.append(exc)
 
@@ -53,46 +85,49 @@ async def _create(
         for index in range(count):
             tg.start_soon(one, index)
     if errors:
-        raise errors[0]
+        raise _unwrap(errors[0])
     return results
 
 
-async def _create_entities(api: Api, request: Request, kind: str, key: str) -> Response:
-    api.manager.registry.get_kind(kind)
-    body = await read_object(request)
-    count = _count(body, f"POST {request.url.path}")
+async def _made(
+    api: Api, request: Request, kind: tdm.Kind[Any, Any, Any], params: Parameters
+) -> tuple[tdm.Session, list[Any]]:
+    values = await read_body(request, params, f"{request.method} {request.url.path}")
+    count = values.pop("count", 1) if _counted(kind) else 1
+    fields = {k: v for k, v in values.items() if v is not None}
     async with api.session(request) as s:
-        entities = await guarded(s, lambda: _create(s, kind, body, count))
-    return answer({key: tdm.to_json(entities), "trackingIds": s.tracking_ids}, s)
+        return s, await _create(s, kind, fields, count)
 
 
-async def create_users(api: Api, request: Request) -> Response:
-    """``{count?, email?, password?, fullName?, isAdmin?}`` -> 201 ``{users, trackingIds}``."""
-    return await _create_entities(api, request, "user", "users")
-
-
-async def create_products(api: Api, request: Request) -> Response:
-    """``{count?, name?, sku?, price?, stock?, description?, categoryId?}`` -> 201
-    ``{products, trackingIds}``."""
-    return await _create_entities(api, request, "product", "products")
-
-
-async def create_orders(api: Api, request: Request) -> Response:
-    """``{userId, items?, status?, shippingAddress?}`` -> 201 ``{order, trackingId, trackingIds}``.
-
-    ``userId`` is required (the design's contract); it must be a user tdm knows the password of
-    (one it created, or the baseline's), since orders are placed as that user.
-    """
-    kind = api.manager.registry.get_kind("order")
-    body = await read_object(request)
-    if body.get("userId") is None:
-        expected = "the id of a user tdm created (an integer)"
-        problem = tdm.FieldProblem("userId", expected, None, missing="userId" not in body)
-        raise tdm.InvalidParameters(f"POST {request.url.path}", [problem])
-    async with api.session(request) as s:
-        order = await guarded(s, lambda: s.create_from(kind, body))
-    order_id = str(kind.entity_id(order))
-    (tracking_id,) = [c.tracking_id for c in s.created if c.kind == kind.name and
-                      c.entity_id == order_id]  # fmt: skip
-    body = {"order": tdm.to_json(order), "trackingId": tracking_id, "trackingIds": s.tracking_ids}
+async def create_entities(api: Api, request: Request) -> Response:
+    """``{count?, ...fields}`` -> 201 ``{entityType, entities, trackingIds}``; 404 unknown kind."""
+    catalog = api.manager.catalog
+    kind = catalog.kind(request.path_params["kind"])
+    s, entities = await _made(api, request, kind, entity_parameters(kind))
+    body = {"entityType": catalog.kind_name(kind), "entities": tdm.to_json(entities),
+            "trackingIds": s.tracking_ids}  # fmt: skip
     return answer(body, s)
+
+
+Handler = Callable[[Api, Request], Awaitable[Response]]
+
+
+def endpoint_handler(endpoint: Endpoint) -> Handler:
+    """The handler of a registry's own create route, answering in its declared shape."""
+
+    async def handler(api: Api, request: Request) -> Response:
+        kind = api.manager.catalog.kind_in(endpoint.registry, endpoint.kind)
+        s, entities = await _made(api, request, kind, entity_parameters(kind, endpoint))
+        if not endpoint.single:
+            return answer({endpoint.key: tdm.to_json(entities), "trackingIds": s.tracking_ids}, s)
+        (entity,) = entities
+        entity_id = str(kind.entity_id(entity))
+        (tracking_id,) = [c.tracking_id for c in s.created
+                          if c.kind == kind.name and c.entity_id == entity_id]  # fmt: skip
+        body = {endpoint.key: tdm.to_json(entity), "trackingId": tracking_id,
+                "trackingIds": s.tracking_ids}  # fmt: skip
+        return answer(body, s)
+
+    handler.__name__ = f"create_{endpoint.key}"
+    handler.__doc__ = f"``POST {endpoint.path}``: create {endpoint.kind} entities."
+    return handler

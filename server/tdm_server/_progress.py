@@ -3,7 +3,8 @@
 Nothing is shown for work done within ``after`` seconds. Then, on a terminal, one line is
 redrawn in place; elsewhere (CI logs) a line is printed every ``every`` seconds. A last line
 says how it ended. How far the work has got comes from a ``count()`` the caller gives (tdm's
-ledger grows while creating and shrinks while cleaning up).
+ledger grows while creating and shrinks while cleaning up). It waits with ``sleep``
+(``anyio.sleep``; tests give a clock of their own, which they advance).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ async def progress(
     stream: TextIO | None = None,
     after: float = 1.0,
     every: float = 5.0,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
 ) -> AsyncIterator[None]:
     """Show ``label: done/total (elapsed)`` while the block runs, if it runs long enough."""
     line = _Line(label, total, stream or sys.stderr)
@@ -63,13 +65,13 @@ async def progress(
 
     async def watch() -> None:
         nonlocal done
-        await anyio.sleep(after)
+        await sleep(after)
         interval = 0.2 if line.live else every
         while True:
             with contextlib.suppress(Exception):  # a progress line must never break the work
                 done = await count()
             line.show(done)
-            await anyio.sleep(interval)
+            await sleep(interval)
 
     # The block's exception is caught inside the task group and raised again after it, so
     # that it does not come out wrapped in an exception group.

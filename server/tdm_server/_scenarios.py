@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 import tdm
+from tdm.boundary import Parameter, Parameters
 
-from ._catalog import catalog_json, scenario_json
-from ._context import Api, answer, guarded
-from ._requests import Field, check_fields, read_object
+from ._context import Api, answer
+from ._requests import read_body
 
-__all__ = ["list_scenarios", "run_scenario", "show_scenario"]
+__all__ = ["RUN_BODY", "list_scenarios", "run_scenario", "show_scenario"]
 
-_BODY = {
-    "parameters": Field(
-        "an object of the scenario's parameters (camelCase)",
-        lambda v: v is None or isinstance(v, dict),
-    )
-}
+RUN_BODY = Parameters((
+    Parameter("parameters", dict[str, Any] | None, None, tdm.Field(
+        description="The scenario's parameters (camelCase), as its parameter schema says",
+    )),
+))  # fmt: skip
+"""The body of ``POST /api/scenarios/{name}``."""
 
 
 async def list_scenarios(api: Api, request: Request) -> Response:
-    """200 ``{scenarios: [{name, summary, description, parameters}]}``."""
-    return JSONResponse(catalog_json(api.manager.registry))
+    """200 ``{registries, scenarios, entityKinds}``: the catalog with every schema."""
+    return JSONResponse(api.manager.catalog.to_json())
 
 
 async def show_scenario(api: Api, request: Request) -> Response:
-    """200 ``{name, summary, description, parameters}``; 404 listing the known scenarios."""
-    scenario = api.manager.registry.get_scenario(request.path_params["name"])
-    return JSONResponse(scenario_json(scenario))
+    """200 one scenario of the catalog; 404 listing the known scenarios."""
+    catalog = api.manager.catalog
+    return JSONResponse(catalog.scenario_json(catalog.scenario(request.path_params["name"])))
 
 
 async def run_scenario(api: Api, request: Request) -> Response:
@@ -37,12 +39,8 @@ async def run_scenario(api: Api, request: Request) -> Response:
 
     A scenario that fails halfway has removed what it created; the answer names the step.
     """
-    scenario = api.manager.registry.get_scenario(request.path_params["name"])
-    body = await read_object(request)
-    problems = check_fields(_BODY, body)
-    if problems:
-        raise tdm.InvalidParameters(f"POST {request.url.path}", problems)
-    parameters = body.get("parameters") or {}
+    scenario = api.manager.catalog.scenario(request.path_params["name"])
+    body = await read_body(request, RUN_BODY, f"POST {request.url.path}")
     async with api.session(request) as s:
-        data = await guarded(s, lambda: s.run_from(scenario, parameters))
+        data = await s.run_from(scenario, body["parameters"] or {})
     return answer({"data": tdm.to_json(data), "trackingIds": s.tracking_ids}, s)

@@ -8,6 +8,8 @@ from typing import Any, TextIO
 
 import tdm
 
+from ._suggest import did_you_mean
+
 __all__ = ["describe_error", "print_json", "table"]
 
 
@@ -26,15 +28,19 @@ def print_json(value: Any, stream: TextIO) -> None:
 
 
 def describe_error(exc: BaseException) -> str:
-    """What went wrong, for a person: one line, or a line per bad field."""
+    """What went wrong, for a person: the error's own words, a line per bad field."""
     if isinstance(exc, tdm.InvalidParameters):
         lines = [f"invalid parameters for {exc.subject}:"]
-        lines += [f"  {p.message}" for p in exc.problems]
+        lines += [f"  {p.message_in(exc.naming)}" for p in exc.problems]
         return "\n".join(lines)
-    if isinstance(exc, tdm.TargetUnavailable):
-        return f"cannot reach the system under test: {exc}"
-    if isinstance(exc, tdm.ScenarioFailed):
-        return str(exc)
-    if isinstance(exc, tdm.TdmError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, tdm.NotFound):
+        hint = did_you_mean(exc.name, exc.known)
+        plain = f"unknown {exc.what} {exc.name!r}; known: "
+        if str(exc).startswith(plain):  # its own words otherwise, and the hint after them
+            return f"unknown {exc.what} {exc.name!r}{hint} (known: {', '.join(exc.known)})"
+        return f"{exc}{hint}"
+    if isinstance(exc, OSError) and exc.strerror:
+        # "cannot listen on 127.0.0.1:3001: Address already in use", without "[Errno 98]"
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc.strerror)
+    text = str(exc)
+    return text or type(exc).__name__

@@ -9,44 +9,46 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
-
-import anyio
+from typing import Any
 
 import tdm
+from tdm import boundary
 
-from ._commands import (
-    UsageError,
-    cleanup_command,
-    health_command,
-    parse_params,
-    run_command,
-    scenarios_command,
-    seed_command,
-)
-from ._errors import primary
-from ._serve import DemoOptions, serve_command
-from ._text import describe_error
+# Only what builds the parser is imported up front: `tdm --help` and a usage error answer
+# without loading the server, SQLAlchemy or httpx2 (each command imports what it runs).
+from ._codegen import add_codegen_command
+from ._run_commands import add_run_commands
+from ._suggest import SuggestingParser, unrecognized
 
 __all__ = ["build_parser", "main"]
 
 _ENVIRONMENT = """\
 environment:
-  PORT                  port of `tdm serve` (default 3001)
-  AUTH_SERVICE_URL      the shop's Auth Service (default http://localhost:8001)
-  BACKEND_URL           the shop's Backend (default http://localhost:8000)
-  AUTH_DB_URL           the Auth Service's database, for bulk cleanup (optional)
-  BACKEND_DB_URL        the Backend's database: needed to delete orders (optional)
-  TDM_ADMIN_EMAIL       the shop account tdm works as (default admin@shop.test)
-  TDM_ADMIN_PASSWORD    its password (default Admin-Passw0rd)
-  TDM_LEDGER            the ledger file (default .tdm/ledger.sqlite3)
+  TDM_REGISTRIES        installed registries to use, comma-separated (default: all)
+  TDM_LEDGER            the ledger: a file (default: .tdm/ledger.sqlite3 of the project,
+                        found from any of its folders) or postgresql://USER@HOST/DATABASE
   TDM_RUN_ID            the run created entities are tracked under (default: a new one)
-  TDM_CONCURRENCY, TDM_CLEANUP_TIMEOUT, TDM_HTTP_TIMEOUT, TDM_HTTP_RETRIES
-  TDM_MCP_ALLOWED_HOSTS extra Host values /mcp accepts (comma-separated, e.g. tdm:*)
+  TDM_CONCURRENCY, TDM_CLEANUP_TIMEOUT, TDM_HTTP_TIMEOUT, TDM_HTTP_RETRIES, TDM_PENDING_GRACE
+  TDM_LEASE_TTL         how long a run's holder may be silent before it counts as dead (60s)
+  TDM_HEARTBEAT_INTERVAL  how often holders renew their runs' leases (10s)
+  TDM_KEEP_FOR          how long kept data stays before it is reaped (1d)
+  TDM_REAPER, TDM_REAPER_INTERVAL  whether and how often `tdm serve` sweeps dead runs (on, 10s)
+  TDM_CLAIM_TTL         how long a sweeper's claim on a dead run lasts unrenewed (60s)
+  TDM_SECRET            seals what the ledger keeps to act as users tdm created
+  TDM_API_TOKEN         tokens the API and /mcp require (Authorization: Bearer; comma-separated)
+  TDM_ALLOWED_HOSTS     extra Host names the API and /mcp answer (e.g. tdm, tdm:3001; also
+                        read as TDM_MCP_ALLOWED_HOSTS)
+  TDM_ALLOWED_ORIGINS   browser origins besides the server's own (e.g. http://localhost:5173)
+  TDM_ALLOWED_TARGETS   hosts besides loopback tdm may create and delete data in (names,
+                        patterns such as *.staging.example.com, networks; comma-separated)
+  PORT                  port of `tdm serve` (default 3001)
   LOG_LEVEL             debug, info, warning or error (default: info for serve)
+The registries' own settings (a system's URLs, say): `tdm registries`.
 """
 
 _RUN_HELP = """\
@@ -63,46 +65,59 @@ def _json_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="tdm",
         description="tdm, the Test Data Manager: create realistic test data through a "
         "system's own APIs, track every entity, remove exactly those again.",
         epilog=_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    shared = SuggestingParser(add_help=False)
+    shared.add_argument(
+        "--registry", action="append", metavar="NAME", dest="registries",
+        help="use this installed registry (repeatable; default: TDM_REGISTRIES, or all)",
+    )  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser(
+    def command(name: str, **options: Any) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[shared], **options)
+
+    serve = command(
         "serve", help="serve the HTTP API (and /mcp)",
         description="Serve the HTTP API (the design's section 5) and the MCP endpoint at /mcp.",
     )  # fmt: skip
-    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1); "
+                       "another than loopback needs TDM_API_TOKEN or --insecure")  # fmt: skip
+    serve.add_argument(
+        "--insecure", action="store_true",
+        help="serve an address other than loopback without TDM_API_TOKEN (anyone who can "
+        "reach it can create and delete data)",
+    )  # fmt: skip
     serve.add_argument("--port", type=int, help="port (environment PORT, default 3001; 0: free)")
     serve.add_argument(
         "--demo", action="store_true",
-        help="also run the reference shop in this process and point tdm at it",
+        help="also start the registries' demo systems (the reference shop) in this process "
+        "and point tdm at them",
     )  # fmt: skip
     serve.add_argument(
         "--data-dir", type=Path,
-        help="with --demo: the shop's SQLite files (SUT_DATA_DIR, default .tdm/demo)",
+        help="with --demo: where the demo systems keep their data (default: the project's "
+        ".tdm/demo)",
     )  # fmt: skip
-    serve.add_argument("--auth-port", type=int,
-                       help="with --demo: the shop's Auth Service port (SUT_AUTH_PORT, default "
-                       "a free one)")  # fmt: skip
-    serve.add_argument("--backend-port", type=int,
-                       help="with --demo: the shop's Backend port (SUT_BACKEND_PORT, default a "
-                       "free one)")  # fmt: skip
 
-    mcp = commands.add_parser(
+    mcp = command(
         "mcp", help="serve MCP on stdin/stdout", description="Serve tdm's MCP tools over stdio."
     )
     mcp.add_argument("--run-id", help="run to track what the agent creates under "
                      "(default: a new mcp-<id> run)")  # fmt: skip
 
-    scenarios = commands.add_parser("scenarios", help="list the scenario catalog")
+    registries = command("registries", help="list the installed registries and their settings")
+    _json_flag(registries)
+
+    scenarios = command("scenarios", help="list the scenario catalog")
     _json_flag(scenarios)
 
-    run = commands.add_parser(
+    run = command(
         "run", help="run a scenario, keep what it creates",
         usage="tdm run [-h] [--json] [--seed N] [--test-id ID] NAME [--PARAMETER VALUE ...]",
         description="Run a scenario against the configured system and print what it created.",
@@ -116,11 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--test-id", help="recorded in the ledger with each entity")
     _json_flag(run)
 
-    seed = commands.add_parser("seed", help="seed the baseline data (idempotent)")
+    seed = command("seed", help="seed the baseline data (idempotent)")
     seed.add_argument("--force", action="store_true", help="also reset what already exists")
     _json_flag(seed)
 
-    cleanup = commands.add_parser(
+    cleanup = command(
         "cleanup", help="remove tracked entities",
         description="Remove tracked entities from the system and the ledger. Selections "
         "combine (--run X --older-than 1h); what cannot be removed stays tracked (exit 1).",
@@ -131,8 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--run", metavar="RUN_ID", help="everything of one run")
     _json_flag(cleanup)
 
-    health = commands.add_parser("health", help="check the system's dependencies")
+    health = command("health", help="check the system's dependencies")
     _json_flag(health)
+    add_codegen_command(command)
+    add_run_commands(command)
     return parser
 
 
@@ -145,78 +162,120 @@ def _configure_logging(settings: tdm.Settings, command: str) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    boundary.redact_logs()  # no password in any log line
     if level > logging.DEBUG:  # a line per request to the system under test is debugging
         logging.getLogger("httpx2").setLevel(max(level, logging.WARNING))
 
 
 def _run_async(work: Callable[[], Awaitable[int]], command: str, run_id: str) -> int:
-    """Run ``work``; report tdm's errors and map them to exit statuses."""
+    """Run ``work``; report tdm's errors and map them to exit statuses. SIGINT and SIGTERM
+    cancel it (cleanups run first) and exit with 128 plus the signal's number."""
+    from ._commands import UsageError
+    from ._signals import Signalled, run_until_signalled
+    from ._text import describe_error
+
     try:
-        return anyio.run(work)
+        outcome = run_until_signalled(work)
     except (Exception, KeyboardInterrupt, BaseExceptionGroup) as exc:
-        found = primary(exc)
+        found = boundary.unwrap(exc)
         if isinstance(found, KeyboardInterrupt):
-            sys.stderr.write(f"tdm {command}: interrupted; what was created so far stays "
-                             f"tracked under run {run_id}\n")  # fmt: skip
-            return 130
-        if not isinstance(found, tdm.TdmError | UsageError | OSError):
-            raise
-        sys.stderr.write(f"tdm {command}: {describe_error(found)}\n")
-        return _exit_status(found)
+            outcome = Signalled(signal.SIGINT)
+        else:
+            if not isinstance(found, tdm.TdmError | UsageError | OSError):
+                raise
+            sys.stderr.write(f"tdm {command}: {boundary.redact(describe_error(found))}\n")
+            return _exit_status(found)
+    if isinstance(outcome, Signalled):
+        sys.stderr.write(f"tdm {command}: stopped by {outcome.name}; what an unfinished "
+                         "scenario had made was removed, and anything left stays tracked under "
+                         f"run {run_id}\n")  # fmt: skip
+        return outcome.status
+    return outcome
 
 
 def _mcp(settings: tdm.Settings, run_id: str | None) -> int:
-    from .mcp import run_stdio
+    from .mcp import serve_stdio
 
-    run_stdio(tdm.Manager(settings), run_id=run_id)
-    return 0
+    async def serve() -> int:
+        await serve_stdio(tdm.Manager(settings), run_id=run_id)
+        return 0
+
+    return _run_async(serve, "mcp", run_id or "mcp")
 
 
 def _serve(args: argparse.Namespace, settings: tdm.Settings) -> int:
+    from ._commands import UsageError
+    from ._serve import serve_command
+
     port = args.port if args.port is not None else settings.get("PORT", 3001, int)
-    demo = None
+    if not 0 <= port <= 65535:
+        raise UsageError(f"{port} is not a port (0 to 65535)")
+    demo = settings_file = None
     if args.demo:
-        demo = DemoOptions(
-            data_dir=args.data_dir or Path(settings.get("SUT_DATA_DIR", ".tdm/demo")),
-            auth_port=_port(args.auth_port, settings, "SUT_AUTH_PORT"),
-            backend_port=_port(args.backend_port, settings, "SUT_BACKEND_PORT"),
+        demo = args.data_dir or Path(
+            settings.get("SUT_DATA_DIR") or boundary.project_dir() / ".tdm" / "demo"
         )
-    for value in (port, *((demo.auth_port, demo.backend_port) if demo else ())):
-        if not 0 <= value <= 65535:
-            raise UsageError(f"{value} is not a port (0 to 65535)")
+        settings_file = boundary.demo_env_path(boundary.project_dir())
     return _run_async(
         lambda: serve_command(settings, host=args.host, port=port, demo=demo,
-                              out=sys.stdout, err=sys.stderr),
+                              out=sys.stdout, err=sys.stderr, insecure=args.insecure,
+                              settings_file=settings_file),
         "serve", settings.run_id,
     )  # fmt: skip
 
 
-def _port(flag: int | None, settings: tdm.Settings, key: str) -> int:
-    return flag if flag is not None else settings.get(key, 0, int)
+def _with_run(args: argparse.Namespace, settings: tdm.Settings) -> int:
+    from ._with_run import with_run_command
+
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if args.run_id:
+        if not boundary.is_run_id(args.run_id):
+            raise tdm.ConfigError("--run-id", args.run_id, boundary.RUN_ID_RULE)
+        settings = settings.evolve(run_id=args.run_id)
+    url = args.url or settings.get("TEST_DATA_MANAGER_URL")
+    return with_run_command(settings, argv, keep=args.keep, url=url, err=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace, extra: list[str], settings: tdm.Settings) -> int:
+    from . import _commands as run
+    from ._codegen import codegen_command
+    from ._run_commands import ledger_command, reap_command, runs_command
+
     command: str = args.command
     if command == "serve":
         return _serve(args, settings)
     if command == "mcp":
         return _mcp(settings, args.run_id)
     if command == "scenarios":
-        return scenarios_command(tdm.default_registry(), as_json=args.json, out=sys.stdout)
-    params = parse_params(extra, args.param) if command == "run" else {}
+        catalog = tdm.Catalog.from_settings(settings)
+        return run.scenarios_command(catalog, as_json=args.json, out=sys.stdout)
+    if command == "registries":
+        return run.registries_command(settings, as_json=args.json, out=sys.stdout)
+    if command == "codegen":
+        return codegen_command(args, settings)
+    if command == "ledger":
+        return ledger_command(str(settings.ledger_path), args.ledger_action, out=sys.stdout)
+    if command == "with-run":
+        return _with_run(args, settings)
+    params = run.parse_params(extra, args.param) if command == "run" else {}
     manager = tdm.Manager(settings)
     io = {"as_json": args.json, "out": sys.stdout}
     work: Callable[[], Awaitable[int]]
     if command == "run":
-        work = partial(run_command, manager, args.name, params, seed=args.seed,
+        work = partial(run.run_command, manager, args.name, params, seed=args.seed,
                        test_id=args.test_id, err=sys.stderr, **io)  # fmt: skip
     elif command == "seed":
-        work = partial(seed_command, manager, force=args.force, err=sys.stderr, **io)
+        work = partial(run.seed_command, manager, force=args.force, err=sys.stderr, **io)
     elif command == "cleanup":
-        work = partial(cleanup_command, manager, tracking_ids=args.tracking_ids, run_id=args.run,
-                       older_than=args.older_than, all=args.all, err=sys.stderr, **io)  # fmt: skip
+        work = partial(run.cleanup_command, manager, tracking_ids=args.tracking_ids,
+                       run_id=args.run, older_than=args.older_than, all=args.all,
+                       err=sys.stderr, **io)  # fmt: skip
+    elif command == "reap":
+        work = partial(reap_command, manager, **io)
+    elif command == "runs":
+        work = partial(runs_command, manager, limit=args.limit, **io)
     else:
-        work = partial(health_command, manager, **io)
+        work = partial(run.health_command, manager, **io)
     try:
         return _run_async(work, command, settings.run_id)
     finally:
@@ -224,6 +283,8 @@ def _dispatch(args: argparse.Namespace, extra: list[str], settings: tdm.Settings
 
 
 def _exit_status(exc: BaseException) -> int:
+    from ._commands import UsageError
+
     usage = (UsageError, tdm.InvalidParameters, tdm.NotFound, tdm.ConfigError)
     return 2 if isinstance(exc, usage) else 1
 
@@ -234,13 +295,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         if extra and args.command != "run":
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            unrecognized(parser, args.command, extra)
     except SystemExit as exc:  # --help, or a usage error argparse has reported
         return exc.code if isinstance(exc.code, int) else 2
+    from ._commands import UsageError
+    from ._text import describe_error
+
     try:
-        settings = tdm.Settings.from_env()
+        # A demo of its own is not pointed at another one's settings (.tdm/demo.env).
+        own_demo = args.command == "serve" and args.demo
+        settings = tdm.Settings.from_env(demo_env=not own_demo)
+        if args.registries:
+            settings = settings.evolve(registries=tuple(args.registries))
         _configure_logging(settings, args.command)
         return _dispatch(args, extra, settings)
     except (UsageError, tdm.TdmError) as exc:
-        sys.stderr.write(f"tdm {args.command}: {describe_error(exc)}\n")
+        sys.stderr.write(f"tdm {args.command}: {boundary.redact(describe_error(exc))}\n")
         return _exit_status(exc)

@@ -1,9 +1,9 @@
 """Running both services with uvicorn: in the current event loop, or on a thread of their own.
 
-`running_shop` binds both sockets first (port 0 picks a free one), runs each app's lifespan
-itself (so a database error surfaces as an exception, not a ``sys.exit``), then serves both
-apps with two `uvicorn.Server` objects in the current loop. On the way out it stops the
-servers, then closes the lifespans in reverse order, even when cancelled.
+`running_shop` binds both sockets first (port 0 picks a free one), runs both apps' lifespans
+itself, concurrently (so a database error surfaces as an exception, not a ``sys.exit``), then
+serves both apps with two `uvicorn.Server` objects in the current loop. On the way out it
+stops the servers, then closes the lifespans, even when cancelled.
 """
 
 from __future__ import annotations
@@ -128,8 +128,15 @@ async def running_shop(settings: ShopSettings) -> AsyncIterator[RunningShop]:
         )
         auth_app = auth.create_app(actual)
         backend_app = backend.create_app(actual)
-        for app in (auth_app, backend_app):
-            await stack.enter_async_context(app.router.lifespan_context(app))
+        # Both lifespans at once: each waits on its database (and the Auth Service on hashing
+        # its admin's password) while the other works.
+        try:
+            async with asyncio.TaskGroup() as starting:
+                for app in (auth_app, backend_app):
+                    lifespan = app.router.lifespan_context(app)
+                    starting.create_task(stack.enter_async_context(lifespan))
+        except ExceptionGroup as group:  # the first failure, as if they had started in turn
+            raise group.exceptions[0] from None
         servers = (_uvicorn(auth_app), _uvicorn(backend_app))
         tasks = (
             asyncio.create_task(servers[0].serve(sockets=[auth_socket]), name="tdm-sut-auth"),

@@ -58,6 +58,11 @@ _NEW_USER = (
     Field("fullName", Text(1, 200)),
 )
 _ADMIN_NEW_USER = (*_NEW_USER, Field("isAdmin", Boolean(), required=False))
+_USER_CHANGES = (
+    Field("password", Password(), required=False),
+    Field("fullName", Text(1, 200), required=False),
+    Field("isAdmin", Boolean(), required=False),
+)
 _CREDENTIALS = (
     Field("email", Text(1, 254)),
     Field("password", Text(1, 128, strip=False)),
@@ -176,6 +181,30 @@ async def create_user(request: Request) -> Response:
     return created(await _insert_user(_engine(request), settings_of(request), body))
 
 
+async def update_user(request: Request) -> Response:
+    """An admin resets a user in place: password, full name, admin flag (each optional)."""
+    authenticate_admin(request)
+    user_id = path_id(request, "user")
+    body = await read_object(request, _USER_CHANGES)
+    values: dict[str, Any] = {}
+    if "password" in body:
+        cost = settings_of(request).scrypt_n
+        values["password_hash"] = await anyio.to_thread.run_sync(
+            functools.partial(hash_password, body["password"], cost=cost)
+        )
+    if "fullName" in body:
+        values["full_name"] = body["fullName"]
+    if "isAdmin" in body:
+        values["is_admin"] = body["isAdmin"]
+    async with _engine(request).begin() as connection:
+        if values:
+            await connection.execute(users.update().where(users.c.id == user_id).values(**values))
+        user = (await connection.execute(sa.select(users).where(users.c.id == user_id))).first()
+    if user is None:
+        raise NotFound(f"there is no user {user_id}")
+    return JSONResponse(_user_json(user))
+
+
 async def delete_user(request: Request) -> Response:
     authenticate_admin(request)
     user_id = path_id(request, "user")
@@ -227,6 +256,7 @@ def create_app(settings: ShopSettings) -> Starlette:
         Route("/auth/me", me, methods=["GET"]),
         Route("/auth/users", list_users, methods=["GET"]),
         Route("/auth/users", create_user, methods=["POST"]),
+        Route("/auth/users/{id:int}", update_user, methods=["PATCH"]),
         Route("/auth/users/{id:int}", delete_user, methods=["DELETE"]),
     ]
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)

@@ -30,15 +30,34 @@ def test_run_prints_a_table_and_cleanup_by_tracking_id(
     """The table lists what was created with tracking ids; those ids remove it."""
     assert main(["run", "cart-with-products", "--item-count", "2"]) == 0
     out = capsys.readouterr().out
-    assert "cart-with-products created 3 entities (run cli-main" in out
-    assert out.splitlines()[2].split() == ["TYPE", "ID", "LABEL", "TRACKING", "ID"]
-    rows = [line.split() for line in out.splitlines()[4:7]]
-    assert sorted(r[0] for r in rows) == ["cartItem", "cartItem", "user"]
+    lines = out.splitlines()
+    created = int(lines[0].split(" created ")[1].split()[0])
+    assert lines[0].startswith(f"cart-with-products created {created} entities (run cli-main")
+    assert lines[2].split() == ["TYPE", "ID", "LABEL", "TRACKING", "ID"]
+    rows = [line.split() for line in lines[4 : 4 + created]]
+    kinds = sorted(r[0] for r in rows)
+    assert kinds.count("cartItem") == 2
+    assert kinds.count("product") == 2  # the cart's own products
     email = next(r[2] for r in rows if r[0] == "user")
     assert env.users(email) != []
     assert main(["cleanup", *(r[-1] for r in rows)]) == 0
-    assert "removed 1 users, 2 cartItems" in capsys.readouterr().out
+    assert "removed 1 user" in capsys.readouterr().out
     assert env.users(email) == []
+
+
+def test_cleanup_of_what_is_not_tracked_says_so(
+    env: Inspector, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An explicit selection that matches nothing says so and names the ledger; tracking ids
+    that are not tracked are listed and the command exits 1."""
+    assert main(["cleanup", "--run", "no-such-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("nothing tracked matches run no-such-run in the ledger ")
+    assert out.rstrip().endswith("ledger.sqlite3")
+    assert main(["cleanup", "not-a-tracking-id"]) == 1
+    captured = capsys.readouterr()
+    assert "not-a-tracking-id" in captured.err
+    assert "not tracked" in captured.err
 
 
 @pytest.mark.usefixtures("seeded")
@@ -63,13 +82,13 @@ def test_leftovers_fail_the_cleanup(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["run", "nope"], "unknown scenario 'nope'; known: admin-user, baseline"),
-        (["run", "user-with-orders", "--order-count", "0"], "orderCount: expected an integer"),
-        (["run", "user-with-orders", "--colour", "red"], "colour: not a known field"),
+        (["run", "nope"], "unknown scenario 'nope' (known: admin-user, baseline"),
+        (["run", "user-with-orders", "--order-count", "0"], "--order-count: expected an integer"),
+        (["run", "user-with-orders", "--colour", "red"], "--colour is not one of its parameters"),
         (["run", "user-with-orders", "stray"], "unexpected argument 'stray'"),
         (["run", "user-with-orders", "--param", "orderCount"], "expected NAME=VALUE"),
         (["cleanup"], "say what to remove: --all, --older-than"),
-        (["cleanup", "--older-than", "soon"], "olderThan: expected a duration"),
+        (["cleanup", "--older-than", "soon"], "older_than: expected a duration"),
         (["cleanup", "--bogus"], "unrecognized arguments: --bogus"),
         (["serve", "--port", "70000"], "70000 is not a port"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -161,10 +180,23 @@ def test_help_lists_commands_and_environment(capsys: pytest.CaptureFixture[str])
         "seed",
         "cleanup",
         "health",
+        "registries",
         "PORT",
-        "AUTH_SERVICE_URL",
+        "TDM_REGISTRIES",
         "TDM_MCP_ALLOWED_HOSTS",
     ):
         assert word in out
+    assert "AUTH_SERVICE_URL" not in out  # a system's own settings: `tdm registries` lists them
     assert main(["run", "--help"]) == 0
     assert "--param orderCount=3" in capsys.readouterr().out
+
+
+def test_registries_lists_each_registry_and_its_settings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``tdm registries`` names the installed registries, their kinds and their settings."""
+    assert main(["registries"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("shop\n")
+    for word in ("user, category, product, order, cartItem", "AUTH_SERVICE_URL", "BACKEND_DB_URL"):
+        assert word in out

@@ -152,26 +152,27 @@ def make_registry(app: Starlette) -> tdm.Registry:
 
     @registry.target("library")
     @asynccontextmanager
-    async def library_client(settings: tdm.Settings) -> AsyncIterator[tdm.ApiClient]:
+    async def library_client(settings: tdm.Settings) -> AsyncIterator[tdm.HttpService]:
         transport = httpx2.ASGITransport(app=app)
         headers = {"x-api-key": settings.get("LIBRARY_API_KEY", API_KEY)}
         async with httpx2.AsyncClient(
             transport=transport, base_url="http://library", headers=headers
         ) as client:
-            yield tdm.ApiClient("library", client, retries=settings.http_retries)
+            yield tdm.HttpService("library", client, retries=settings.http_retries)
 
-    async def delete(client: tdm.ApiClient, table: str, entity_id: str) -> bool:
-        response = await client.request("DELETE", f"/{table}/{entity_id}", expect=(200, 404, 410))
+    async def delete(client: tdm.HttpService, table: str, record: tdm.TrackingRecord) -> bool:
+        path = f"/{table}/{record.entity_id}"
+        response = await client.request("DELETE", path, expect=(200, 404, 410))
         return response.status_code == 200
 
     @registry.kind
-    class Authors(tdm.Kind[tdm.ApiClient, AuthorSpec, Author]):
+    class Authors(tdm.Kind[tdm.HttpService, AuthorSpec, Author]):
         name, plural, target, spec = "author", "authors", "library", AuthorSpec
 
         def build(self, gen: tdm.DataGen) -> AuthorSpec:
             return AuthorSpec(name=gen.unique(gen.faker.name()))
 
-        async def create(self, client: tdm.ApiClient, spec: AuthorSpec) -> Author:
+        async def create(self, client: tdm.HttpService, spec: AuthorSpec) -> Author:
             body = (await client.request("POST", "/authors", json={"name": spec.name})).json()
             return Author(uuid=body["uuid"], name=body["name"])
 
@@ -181,11 +182,11 @@ def make_registry(app: Starlette) -> tdm.Registry:
         def label(self, entity: Author) -> str:
             return entity.name
 
-        async def delete(self, client: tdm.ApiClient, entity_id: str) -> bool:
-            return await delete(client, "authors", entity_id)
+        async def delete(self, client: tdm.HttpService, record: tdm.TrackingRecord) -> bool:
+            return await delete(client, "authors", record)
 
     @registry.kind
-    class Books(tdm.Kind[tdm.ApiClient, BookSpec, Book]):
+    class Books(tdm.Kind[tdm.HttpService, BookSpec, Book]):
         name, plural, target, spec = "book", "books", "library", BookSpec
 
         def build(self, gen: tdm.DataGen) -> BookSpec:
@@ -205,7 +206,7 @@ def make_registry(app: Starlette) -> tdm.Registry:
         def refs(self, spec: BookSpec) -> list[tdm.Ref]:
             return [("author", spec.author_uuid)] if spec.author_uuid else []
 
-        async def create(self, client: tdm.ApiClient, spec: BookSpec) -> Book:
+        async def create(self, client: tdm.HttpService, spec: BookSpec) -> Book:
             payload = {"title": spec.title, "isbn": spec.isbn, "authorUuid": spec.author_uuid}
             body = (await client.request("POST", "/books", json=payload)).json()
             return Book(body["uuid"], body["title"], body["isbn"], body["authorUuid"])
@@ -216,10 +217,10 @@ def make_registry(app: Starlette) -> tdm.Registry:
         def label(self, entity: Book) -> str:
             return entity.isbn
 
-        async def delete(self, client: tdm.ApiClient, entity_id: str) -> bool:
-            return await delete(client, "books", entity_id)
+        async def delete(self, client: tdm.HttpService, record: tdm.TrackingRecord) -> bool:
+            return await delete(client, "books", record)
 
-        async def find(self, client: tdm.ApiClient, lookup: Mapping[str, Any]) -> list[str]:
+        async def find(self, client: tdm.HttpService, lookup: Mapping[str, Any]) -> list[str]:
             found = await client.request("GET", "/books", params={"isbn": lookup["isbn"]})
             return [row["uuid"] for row in found.json()["results"]]
 
@@ -232,7 +233,7 @@ def add_scenarios(registry: tdm.Registry) -> None:
     @registry.scenario
     async def author_with_books(
         s: tdm.Session,
-        book_count: Annotated[int, tdm.Param(ge=1, le=5, description="How many books")] = 2,
+        book_count: Annotated[int, tdm.Field(ge=1, le=5, description="How many books")] = 2,
         shelf: Literal["fiction", "poetry"] = "fiction",
         note: str | None = None,
     ) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""ApiClient: retries where safe, clear errors otherwise."""
+"""HttpService: retries where safe, clear errors otherwise."""
 
 from __future__ import annotations
 
@@ -28,21 +28,39 @@ def flaky_app(failures: list[int]) -> tuple[Starlette, list[str]]:
     return Starlette(routes=[Route("/x", endpoint, methods=["GET", "POST"])]), seen
 
 
-def client_for(app: Starlette, retries: int = 3) -> tdm.ApiClient:
+def client_for(app: Starlette, retries: int = 3) -> tdm.HttpService:
     transport = httpx2.ASGITransport(app=app)
-    return tdm.ApiClient(
+    return tdm.HttpService(
         "svc", httpx2.AsyncClient(transport=transport, base_url="http://svc"), retries=retries,
         backoff=0.001,
     )  # fmt: skip
 
 
 @pytest.mark.parametrize("status", [429, 502, 503, 504])
-async def test_retries_transient_statuses(status: int) -> None:
-    """Throttling and gateway errors are retried, even for POST."""
+async def test_retries_transient_statuses_when_safe(status: int) -> None:
+    """Gateway errors are retried for idempotent calls; throttling for any."""
     app, seen = flaky_app([status, status])
-    response = await client_for(app).request("POST", "/x")
+    response = await client_for(app).request("GET", "/x")
     assert response.json() == {"ok": True}
-    assert seen == ["POST"] * 3
+    assert seen == ["GET"] * 3
+
+
+@pytest.mark.parametrize(("status", "outcome"), [(502, "unknown"), (503, "unknown"),
+                                                 (504, "unknown"), (429, None)])  # fmt: skip
+async def test_a_create_whose_outcome_is_unknown_is_not_sent_again(
+    status: int, outcome: str | None
+) -> None:
+    """A POST answered by a gateway error may have been processed behind it: it is not sent
+    blindly again, and the error says the outcome is unknown. A 429 was refused: retried."""
+    app, seen = flaky_app([status])
+    if outcome is None:
+        assert (await client_for(app).request("POST", "/x")).status_code == 200
+        assert seen == ["POST", "POST"]
+        return
+    with pytest.raises(tdm.TargetError) as info:
+        await client_for(app).request("POST", "/x")
+    assert seen == ["POST"]
+    assert (info.value.outcome, info.value.acted_on) == (outcome, True)
 
 
 async def test_500_is_retried_only_when_idempotent() -> None:
@@ -71,6 +89,8 @@ async def test_unreachable_service() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}") as raw:
-        client = tdm.ApiClient("backend", raw, retries=1, backoff=0.001)
-        with pytest.raises(tdm.TargetUnavailable, match=r"backend: GET /x failed after 2 attempts"):
-            await client.request("GET", "/x")
+        client = tdm.HttpService("backend", raw, retries=1, backoff=0.001)
+        with pytest.raises(tdm.TargetUnavailable, match=r"backend: POST http://127\.0\.0\.1:\d+/x "
+                           r"failed after 2 attempts") as info:  # fmt: skip
+            await client.request("POST", "/x")
+    assert (info.value.outcome, info.value.acted_on) == ("not_sent", False)

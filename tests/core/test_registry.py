@@ -1,4 +1,4 @@
-"""Registries: naming, duplicates, lookups, inclusion and declaration errors."""
+"""Registries: naming, duplicates, lookups and declaration errors."""
 
 from __future__ import annotations
 
@@ -60,28 +60,13 @@ def test_bad_declarations_are_refused(source: str, message: str) -> None:
         tdm.Registry("x").add_scenario(namespace["f"])
 
 
-def test_include_merges_and_detects_clashes(registry: tdm.Registry) -> None:
-    """An including registry sees everything of the included one; clashing names fail."""
-    outer = tdm.Registry("outer")
-    outer.include(registry)
-    assert set(outer.kinds) == {"author", "book"}
-    assert outer.get_scenario("nested").name == "nested"
-    clash = tdm.Registry("clash")
-
-    @clash.scenario(name="nested")
-    async def other(s: tdm.Session) -> None:
-        """Clashes."""
-
-    with pytest.raises(tdm.DefinitionError, match="both define scenario 'nested'"):
-        outer.include(clash)
-
-
 def test_unknown_kind_lists_known(registry: tdm.Registry) -> None:
     """Unknown kinds and targets name the known ones."""
+    catalog = tdm.Catalog([registry])
     with pytest.raises(tdm.NotFound, match="unknown entity kind 'dragon'; known: author, book"):
-        registry.get_kind("dragon")
-    with pytest.raises(tdm.NotFound, match="unknown target 'x'; known: library"):
-        registry.get_target("x")
+        catalog.kind("dragon")
+    with pytest.raises(tdm.NotFound, match="unknown target of registry 'library' 'x'; known: "):
+        catalog.target("library", "x")
 
 
 def test_kind_must_declare_its_attributes() -> None:
@@ -92,4 +77,4 @@ def test_kind_must_declare_its_attributes() -> None:
             async def create(self, client: Any, spec: Any) -> Any: ...
             def build(self, gen: tdm.DataGen) -> Any: ...
             def entity_id(self, entity: Any) -> str: ...
-            async def delete(self, client: Any, entity_id: str) -> bool: ...
+            async def delete(self, client: Any, record: Any) -> bool: ...

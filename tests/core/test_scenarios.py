@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import tdm
+from tdm.boundary import Naming
 
 from .library import Book, LibraryDB
 
@@ -15,7 +16,7 @@ async def test_run_by_function_or_name(
     manager: tdm.Manager, registry: tdm.Registry, library_db: LibraryDB
 ) -> None:
     """A scenario runs by its registered name or by its function, with defaults applied."""
-    fn = registry.get_scenario("author-with-books").fn
+    fn = registry.scenarios["author-with-books"].fn
     async with manager.session() as s:
         by_name = await s.run("author-with-books")
         by_fn = await s.run(fn, book_count=3)
@@ -27,9 +28,9 @@ async def test_run_by_function_or_name(
 
 def test_schema_is_derived_from_the_signature(registry: tdm.Registry) -> None:
     """Bounds, enums, optionals, defaults and descriptions reach the JSON Schema."""
-    scenario = registry.get_scenario("author-with-books")
+    scenario = registry.scenarios["author-with-books"]
     assert scenario.description == "An author with a few books."
-    assert scenario.schema() == {
+    assert scenario.parameters.schema() == {
         "type": "object",
         "properties": {
             "bookCount": {
@@ -71,18 +72,18 @@ def test_bad_parameters_name_the_field(
 ) -> None:
     """Every bad value is reported with its field, what was expected and what arrived."""
     with pytest.raises(tdm.InvalidParameters) as info:
-        registry.get_scenario("author-with-books").validate(given, json_names=True)
-    assert [p.field for p in info.value.problems] == [field]
-    assert info.value.problems[0].message == message
+        registry.scenarios["author-with-books"].validate(given, naming="json")
+    assert [p.field_in("json") for p in info.value.problems] == [field]
+    assert info.value.problems[0].message_in("json") == message
 
 
 def test_all_problems_are_reported_at_once(registry: tdm.Registry) -> None:
     """Several bad fields give one error listing each of them."""
     with pytest.raises(tdm.InvalidParameters) as info:
-        registry.get_scenario("author-with-books").validate(
-            {"bookCount": 99, "shelf": 1, "x": 1}, json_names=True
+        registry.scenarios["author-with-books"].validate(
+            {"bookCount": 99, "shelf": 1, "x": 1}, naming="json"
         )
-    assert {p.field for p in info.value.problems} == {"bookCount", "shelf", "x"}
+    assert {p.field_in("json") for p in info.value.problems} == {"bookCount", "shelf", "x"}
 
 
 async def test_python_names_in_run(manager: tdm.Manager) -> None:
@@ -149,9 +150,20 @@ def test_results_unstructure_to_camel_case(registry: tdm.Registry) -> None:
     }
 
 
-async def test_nested_errors_use_json_paths(manager: tdm.Manager) -> None:
-    """A bad value deep inside a list of objects is named by its camelCase path."""
-    registry = manager.registry
+@pytest.mark.parametrize(
+    ("naming", "given", "field"),
+    [
+        ("json", {"books": [{"uuid": "u", "title": "t", "isbn": "i", "authorUuid": 5}]},
+         "books[0].authorUuid"),
+        ("python", {"books": [{"uuid": "u", "title": "t", "isbn": "i", "author_uuid": 5}]},
+         "books[0].author_uuid"),
+    ],
+)  # fmt: skip
+def test_nested_errors_name_the_path_in_the_callers_names(
+    registry: tdm.Registry, naming: Naming, given: dict[str, Any], field: str
+) -> None:
+    """A bad value deep inside a list of objects is named by its path, in the names the
+    caller used: camelCase on the wire, snake_case in Python."""
 
     @registry.scenario
     async def shelve(s: tdm.Session, books: list[Book] | None = None) -> int:
@@ -159,10 +171,35 @@ async def test_nested_errors_use_json_paths(manager: tdm.Manager) -> None:
         return len(books or [])
 
     with pytest.raises(tdm.InvalidParameters) as info:
-        registry.get_scenario("shelve").validate(
-            {"books": [{"uuid": "u", "title": "t", "isbn": "i", "authorUuid": 5}]},
-            json_names=True,
-        )
+        registry.scenarios["shelve"].validate(given, naming=naming)
     (problem,) = info.value.problems
-    assert problem.field == "books[0].authorUuid"
+    assert problem.field_in(naming) == field
     assert problem.got == 5
+    assert str(info.value).endswith(f"{field}: expected a string, got 5")
+
+
+@pytest.mark.parametrize(
+    ("naming", "key", "expected"),
+    [
+        ("python", "authorUuid", "author_uuid (in Python, names are snake_case)"),
+        ("json", "author_uuid", "authorUuid (JSON names are camelCase)"),
+    ],
+)
+def test_the_other_conventions_name_is_refused_naming_the_right_one(
+    registry: tdm.Registry, naming: Naming, key: str, expected: str
+) -> None:
+    """camelCase in Python (and snake_case on the wire) is refused, at any depth, with the
+    name that works."""
+
+    @registry.scenario
+    async def shelve(s: tdm.Session, books: list[Book] | None = None) -> int:
+        """Takes nested objects."""
+        return len(books or [])
+
+    book = {"uuid": "u", "title": "t", "isbn": "i", key: "a"}
+    with pytest.raises(tdm.InvalidParameters) as info:
+        registry.scenarios["shelve"].validate({"books": [book]}, naming=naming)
+    (problem,) = info.value.problems
+    assert problem.unknown
+    assert problem.expected == expected
+    assert problem.field_in(naming) == f"books[0].{key}"

@@ -29,7 +29,8 @@ async def test_scenario_data_is_in_the_shop_until_cleanup(
         )
         user, orders = made["data"]["user"], made["data"]["orders"]
         assert made["runId"] == run_id
-        assert len(made["trackingIds"]) == 4
+        products = {i["productId"] for o in orders for i in o["items"]}
+        assert len(made["trackingIds"]) >= 1 + 3 + len(products)  # the orders' own products
         assert "cleanup_my_data" in made["next"]
         assert [u["id"] for u in shop.users(user["email"])] == [user["id"]]
         in_shop = shop.orders(user["id"])
@@ -39,7 +40,7 @@ async def test_scenario_data_is_in_the_shop_until_cleanup(
         assert shop.auth.post("/auth/login", json=login).status_code == 200
 
         cleaned = await call(client, "cleanup_my_data")
-    assert cleaned["removed"] == 4
+    assert cleaned["removed"] == len(made["trackingIds"])
     assert cleaned["deleted"]["orders"] == 3
     assert cleaned["failed"] == []
     assert shop.users(user["email"]) == []
@@ -52,16 +53,16 @@ async def test_entity_tools_create_what_they_are_given(server: MCPServer, shop: 
     email = f"ada.{uuid.uuid4().hex[:8]}@example.com"
     async with Client(server, raise_exceptions=True) as client:
         made = await call(client, "create_user", {"email": email, "fullName": "Ada L"})
-        (user,) = made["users"]
+        (user,) = made["entities"]
         made = await call(client, "create_product", {"price": 12.5, "stock": 7, "count": 2})
-        products = made["products"]
+        products = made["entities"]
         order = await call(
             client,
             "create_order",
             {"userId": user["id"], "status": "confirmed",
              "items": [{"productId": products[0]["id"], "quantity": 2}]},
         )  # fmt: skip
-        (placed,) = order["orders"]
+        (placed,) = order["entities"]
         assert shop.users(email)[0]["fullName"] == "Ada L"
         assert [(p["price"], p["stock"]) for p in products] == [(12.5, 7)] * 2
         assert [float(shop.product(p["id"])["price"]) for p in products] == [12.5] * 2
@@ -104,7 +105,7 @@ async def test_list_created_pages_through_the_run(server: MCPServer, run_id: str
     async with Client(server, raise_exceptions=True) as client:
         made = await call(client, "create_user_with_orders", {"orderCount": 3})
         first = await call(client, "list_created", {"limit": 3})
-        rest = await call(client, "list_created", {"limit": 3, "offset": first["nextOffset"]})
+        rest = await call(client, "list_created", {"limit": 200, "offset": first["nextOffset"]})
         orders = await call(client, "list_created", {"kind": "order"})
         other = await call(client, "list_created", {"runId": "no-such-run"})
         (content,) = (await client.read_resource("tdm://runs/current")).contents
@@ -112,12 +113,15 @@ async def test_list_created_pages_through_the_run(server: MCPServer, run_id: str
         await call(client, "cleanup_my_data")
     ids = [r["trackingId"] for r in first["records"] + rest["records"]]
     assert ids == made["trackingIds"]
-    assert (first["total"], first["nextOffset"], rest["nextOffset"]) == (4, 3, None)
+    total = len(made["trackingIds"])
+    assert (first["total"], first["nextOffset"], rest["nextOffset"]) == (total, 3, None)
     assert first["myRunId"] == run_id
     assert "offset=3" in first["next"]
-    assert first["records"][0]["kind"] == "user"
-    assert first["records"][0]["params"] == {"orderCount": 3, "orderStatus": "delivered"}
-    assert [r["label"] for r in orders["records"]] == [o["number"] for o in made["data"]["orders"]]
+    assert first["records"][0]["entityType"] == "user"
+    assert first["records"][0]["parameters"] == {"orderCount": 3, "orderStatus": "delivered"}
+    # the orders are placed at once: the ledger's order of intents is not the shop's numbering
+    labels = sorted(r["label"] for r in orders["records"])
+    assert labels == [o["number"] for o in made["data"]["orders"]]
     assert other["total"] == 0
     assert content.text == by_id.text
     assert f'"runId": "{run_id}"' in content.text
@@ -168,8 +172,8 @@ async def test_cleanup_older_than_spans_runs(
         cleaned = await call(client, "cleanup_older_than", {"olderThan": "2h"})
         assert cleaned["deleted"]["users"] == 2
         assert shop.users(theirs.email) == []
-        assert shop.users(mine["users"][0]["email"]) == []
-        assert shop.users(young["users"][0]["email"]) != []
+        assert shop.users(mine["entities"][0]["email"]) == []
+        assert shop.users(young["entities"][0]["email"]) != []
         await call(client, "cleanup_my_data")
 
 
@@ -180,7 +184,7 @@ async def test_cleanup_all_data_needs_confirmation(
     async with open_manager.session(keep=True, run_id="someone-else") as s:
         theirs = await s.create("user")
     async with Client(server, raise_exceptions=True) as client:
-        mine = (await call(client, "create_user"))["users"][0]
+        mine = (await call(client, "create_user"))["entities"][0]
         refusal = await fail(client, "cleanup_all_data")
         assert "ALL 2 entities" in refusal
         assert shop.users(theirs.email) != []
@@ -189,3 +193,25 @@ async def test_cleanup_all_data_needs_confirmation(
     assert shop.users(theirs.email) == []
     assert shop.users(mine["email"]) == []
     assert await open_manager.ledger.count() == 0
+
+
+async def test_health_with_a_stuck_run_is_ready(
+    server: MCPServer, open_manager: tdm.Manager
+) -> None:
+    """Another run the reaper gave up on: not healthy, but ready, and the hint says so rather
+    than blaming the dependencies."""
+    store = open_manager.ledger.store
+    stuck = f"run-stuck-{uuid.uuid4().hex[:6]}"
+    async with open_manager.session(run_id=stuck, keep=True) as s:
+        await s.create("category")
+    store.end(stuck, "mcp-test", 0)  # kept no longer
+    assert stuck in store.claim_expired("sweeper-mcp", 60, 10)
+    assert store.reap_failed(stuck, "sweeper-mcp", "the shop answered 500", 1, 1)
+    try:
+        async with Client(server, raise_exceptions=True) as client:
+            health = await call(client, "check_health")
+        assert (health["status"], health["ready"], health["healthy"]) == ("degraded", True, False)
+        assert stuck in [r["runId"] for r in health["stuckRuns"]]
+        assert health["next"].startswith("Everything tdm needs is reachable. Some other runs")
+    finally:
+        await open_manager.cleanup(run_id=stuck)

@@ -18,7 +18,6 @@ from ..support import Inspector
 from .support import call, fail
 
 failing = tdm.Registry("mcp-failing")
-failing.include(tdm_scenarios.registry)
 
 
 @failing.scenario
@@ -38,7 +37,7 @@ async def buggy(s: tdm.Session, email: str) -> None:
 @pytest.fixture
 def failing_manager(shop: Inspector, ledger_path: Path) -> Iterator[tdm.Manager]:
     settings = tdm.Settings(ledger_path=ledger_path, run_id="unused", env=shop.env())
-    manager = tdm.Manager(settings, registry=failing)
+    manager = tdm.Manager(settings, registry=[tdm_scenarios.registry, failing])
     yield manager
     manager.ledger.close()
 
@@ -47,7 +46,7 @@ def failing_manager(shop: Inspector, ledger_path: Path) -> Iterator[tdm.Manager]
     ("tool", "cause"),
     [
         ("create_half_signup", "backend: the shop refused the second step"),
-        ("create_buggy", "KeyError: 'customer'"),
+        ("create_buggy", "KeyError('customer')"),
     ],
 )
 async def test_scenario_failing_halfway_removes_its_data(
@@ -62,8 +61,8 @@ async def test_scenario_failing_halfway_removes_its_data(
             listed = await call(client, "list_created")
     assert "failed at the code after step 1 (create user)" in message
     assert cause in message
-    assert "Its partial data was removed (removed 1 users)" in message
-    assert "nothing of this call is left" in message
+    assert "removed the 1 entity it had created" in message
+    assert "Nothing else of this call is left" in message
     assert shop.users(email) == []
     assert listed["total"] == 0
 
@@ -90,5 +89,6 @@ async def test_unreachable_shop(ledger_path: Path) -> None:
     manager.ledger.close()
     assert "The system under test is unreachable" in message
     assert "check_health" in message
-    assert health["healthy"] is False
+    assert (health["healthy"], health["ready"]) == (False, False)
     assert health["dependencies"]["authService"] == "down"
+    assert health["next"].startswith("Some dependencies are down")

@@ -36,7 +36,8 @@ def inspector(
     home: Path, env: dict[str, str], method: str, *options: str
 ) -> tuple[int, dict[str, Any]]:
     """Run the Inspector CLI once against ``python -m tdm_server.mcp``; its exit code and JSON."""
-    command = [_npx(), "--yes", INSPECTOR, "--cli", "--format", "json", "--method", method]
+    command = [_npx(), "--yes", INSPECTOR, "--cli", "--format", "json", "--method", method,
+               "--connect-timeout", "120000"]  # a busy CI machine starts Python slowly  # fmt: skip
     command += [*options, *(f"-e{k}={v}" for k, v in env.items())]
     command += ["--", sys.executable, "-m", "tdm_server.mcp", "--run-id", "inspector-run"]
     process_env = {

@@ -33,7 +33,7 @@ async def test_stdio_round_trip(shop: Inspector, ledger_path: Path, run_id: str)
         assert len(shop.cart_items(user["id"])) == 3
         message = await fail(client, "create_cart_with_products", {"itemCount": 30})
         assert "itemCount" in message
-        assert "less than or equal to 10" in message
+        assert "itemCount: expected an integer from 1 to 10, got 30" in message
         cleaned = await call(client, "cleanup_my_data")
     assert cleaned["deleted"]["cartItems"] == 3
     assert shop.cart_items(user["id"]) == []

@@ -11,6 +11,7 @@ from mcp import Client
 from mcp.server import MCPServer
 from mcp.types import TextResourceContents, Tool
 
+import tdm
 import tdm_scenarios
 
 from .support import call
@@ -36,7 +37,13 @@ HINTS = {
     "list_created": (True, None, None),
     "check_health": (True, None, None),
     **dict.fromkeys(
-        ["cleanup_my_data", "cleanup_by_tracking_ids", "cleanup_older_than", "cleanup_all_data"],
+        [
+            "cleanup_my_data",
+            "cleanup_run",
+            "cleanup_by_tracking_ids",
+            "cleanup_older_than",
+            "cleanup_all_data",
+        ],
         (False, True, True),
     ),
 }
@@ -71,9 +78,9 @@ async def test_scenario_schema_comes_from_its_parameters(offline_server: MCPServ
     """Bounds, enum, defaults and descriptions of user-with-orders reach the input schema."""
     tool = (await _tools(offline_server))["create_user_with_orders"]
     props = tool.input_schema["properties"]
-    assert props["orderCount"] | {"title": None} == {
+    assert props["orderCount"] == {
         "type": "integer", "minimum": 1, "maximum": 10, "default": 2,
-        "description": "How many orders to create", "title": None,
+        "description": "How many orders to create",
     }  # fmt: skip
     assert props["orderStatus"]["enum"] == ["pending", "confirmed", "shipped", "delivered"]
     assert props["orderStatus"]["default"] == "delivered"
@@ -93,19 +100,38 @@ async def test_every_tool_has_structured_output(offline_server: MCPServer) -> No
         assert len(tool.description) > 80, name
 
 
+async def test_a_kinds_tool_is_described_in_its_own_words(offline_server: MCPServer) -> None:
+    """A kind's tool says what the kind's own docstring says (create_product), or plainly what
+    it makes when the kind has none (create_category): never the base class's text."""
+    tools = await _tools(offline_server)
+    product = tools["create_product"].description or ""
+    category = tools["create_category"].description or ""
+    assert "Products; without a ``category_id``" in product
+    assert "Entities of kind 'category'." in category
+    base = " ".join((tdm.Kind.__doc__ or "").split())[:60]
+    assert base not in product
+    assert base not in category
+    assert "cleanup_run" in tools
+
+
 async def test_entity_tool_takes_every_field(offline_server: MCPServer) -> None:
-    """create_order takes the order's fields (items as objects, status as an enum) and count."""
+    """create_order takes the order's fields (items as objects with the shop's bounds, status as
+    an enum) and count."""
     schema = (await _tools(offline_server))["create_order"].input_schema
     props = schema["properties"]
     assert set(props) == {"shippingAddress", "userId", "items", "status", "count"}
     items = next(s for s in props["items"]["anyOf"] if s.get("type") == "array")
     assert items["items"]["properties"] == {
         "productId": {"type": "integer", "description": "Product id"},
-        "quantity": {"type": "integer", "description": "Units, 1 or more"},
+        "quantity": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10000,
+            "description": "Units, 1 to 10000",
+        },
     }
     assert props["userId"]["description"].startswith("The ordering user")
-    status = next(s for s in props["status"]["anyOf"] if "enum" in s)
-    assert "cancelled" in status["enum"]
+    assert "cancelled" in props["status"]["enum"]
     assert props["count"]["maximum"] == 20
     assert schema.get("required", []) == []
 
@@ -118,6 +144,7 @@ async def test_list_scenarios_names_each_tool(offline_server: MCPServer) -> None
     assert {n: s["tool"] for n, s in by_name.items()} == SCENARIO_TOOLS
     assert by_name["cart-with-products"]["parameters"]["properties"]["itemCount"]["maximum"] == 10
     assert by_name["admin-user"]["returns"].startswith("{user {id, email, password")
+    assert by_name["admin-user"]["result"]["properties"]["user"]["type"] == "object"
     assert [k["tool"] for k in catalog["entityKinds"]] == ENTITY_TOOLS
     assert "tool" in catalog["next"]
 

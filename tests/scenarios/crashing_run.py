@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 import anyio
 
@@ -17,10 +18,12 @@ import tdm_scenarios
 
 
 class LingeringLedger(tdm.Ledger):
-    async def confirm(self, record: tdm.TrackingRecord, entity_id: str, label: str | None) -> None:
-        print(f"created {entity_id}", flush=True)
+    async def confirm(
+        self, record: tdm.TrackingRecord, entity_id: str, label: str | None, **kept: Any
+    ) -> tdm.TrackingRecord:
+        print(f"created {record.kind} {entity_id}", flush=True)
         time.sleep(0.3)  # noqa: ASYNC251 - hold the loop: the kill lands before the id is noted
-        await super().confirm(record, entity_id, label)
+        return await super().confirm(record, entity_id, label, **kept)
 
 
 async def main(ledger_path: str, run_id: str) -> None:

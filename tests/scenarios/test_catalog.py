@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import anyio
@@ -35,6 +36,8 @@ async def test_user_with_orders(manager: tdm.Manager, shop: Inspector) -> None:
         data = await s.run(tdm_scenarios.user_with_orders, order_count=3)
         orders = shop.orders(data.user.id)
         assert sorted(o["id"] for o in orders) == sorted(o.id for o in data.orders)
+        # placed at once, returned oldest first: the last one is the one the shop lists on top
+        assert [o.number for o in data.orders] == sorted(o["number"] for o in orders)
         assert {o["status"] for o in orders} == {"delivered"}
         assert shop.users(data.user.email)[0]["fullName"] == data.user.full_name
     assert shop.orders(data.user.id) == []
@@ -59,11 +62,16 @@ async def test_each_scenario_leaves_nothing(
     if scenario == "cart-with-products":
         assert len(result.cart_items) == 3
         assert len({i.product_id for i in result.cart_items}) == 3
-        assert kinds == {"user", "cartItem"}
+        # Its own products, never shared ones: the cart's products are the session's.
+        own = {int(r.entity_id) for r in records if r.kind == "product" and r.entity_id}
+        assert {i.product_id for i in result.cart_items} <= own
+        assert kinds <= {"user", "cartItem", "product", "category"}
     if scenario == "admin-user":
         assert result.user.is_admin
     if scenario == "user-with-orders":
         assert {o.status for o in result.orders} == {"shipped"}
+        own = {int(r.entity_id) for r in records if r.kind == "product" and r.entity_id}
+        assert {i.product_id for o in result.orders for i in o.items} <= own
 
 
 async def test_created_users_can_log_in(manager: tdm.Manager, shop: Inspector) -> None:
@@ -87,23 +95,34 @@ async def test_exception_in_block(manager: tdm.Manager, shop: Inspector) -> None
 
 
 async def test_cancellation(manager: tdm.Manager, shop: Inspector) -> None:
-    """A block cancelled mid-scenario removes everything it had created."""
+    """A block cancelled mid-create removes everything it had created; the create cut off in
+    flight (the shop may still act on it) stays tracked until it is found or settles."""
+    short = tdm.Manager(manager.settings.evolve(pending_grace=2.0), registry=manager.catalog,
+                        ledger=manager.ledger)  # fmt: skip
     emails: list[str] = []
-    with anyio.move_on_after(0.4) as scope:
-        async with manager.session() as s:
+    with warnings.catch_warnings(record=True) as caught, anyio.move_on_after(0.4) as scope:
+        warnings.simplefilter("always")
+        async with short.session() as s:
             while True:
                 user = await s.create("user")
                 emails.append(user.email)
     assert scope.cancelled_caught
     assert emails, "nothing was created before the cancellation"
     assert all(shop.users(email) == [] for email in emails)
-    assert await manager.ledger.count() == 0
+    in_flight = [r.lookup["email"] for r in await short.tracked() if r.lookup]
+    assert len(in_flight) <= 1
+    assert all(issubclass(w.category, tdm.LeakWarning) for w in caught)
+    for _ in range(100):  # bounded: the record settles once its grace has passed
+        if (await short.cleanup(run_id=short.settings.run_id)).complete:
+            break
+        await anyio.sleep(0.1)
+    assert await short.ledger.count() == 0
+    assert all(shop.users(email) == [] for email in in_flight)
 
 
 async def test_scenario_failing_halfway(manager: tdm.Manager, shop: Inspector) -> None:
     """A scenario that fails at an order removes its user and earlier orders, naming the step."""
     registry = tdm.Registry("test")
-    registry.include(tdm_scenarios.registry)
     made: list[Any] = []
 
     @registry.scenario
@@ -111,10 +130,12 @@ async def test_scenario_failing_halfway(manager: tdm.Manager, shop: Inspector) -
         user = await s.create("user")
         made.append(user)
         product = await s.create("product", stock=1)
-        await s.create("order", user_id=user.id, items=[{"productId": product.id, "quantity": 1}])
-        await s.create("order", user_id=user.id, items=[{"productId": product.id, "quantity": 1}])
+        await s.create("order", user_id=user.id, items=[{"product_id": product.id, "quantity": 1}])
+        await s.create("order", user_id=user.id, items=[{"product_id": product.id, "quantity": 1}])
 
-    failing = tdm.Manager(manager.settings, registry=registry, ledger=manager.ledger)
+    failing = tdm.Manager(
+        manager.settings, registry=[registry, tdm_scenarios.registry], ledger=manager.ledger
+    )
     async with failing.session() as s:
         with pytest.raises(tdm.ScenarioFailed) as info:
             await s.run("overdrawn")
@@ -158,7 +179,7 @@ async def test_without_database_orders_stay_tracked(manager: tdm.Manager, shop: 
     """API-only: orders cannot be deleted; they and their user stay tracked and are reported."""
     api_only = tdm.Manager(
         manager.settings.evolve(env=shop.env(database=False)),
-        registry=manager.registry,
+        registry=manager.catalog,
         ledger=manager.ledger,
     )
     with pytest.warns(tdm.LeakWarning, match="set BACKEND_DB_URL"):
@@ -194,12 +215,29 @@ async def test_seed_is_idempotent(manager: tdm.Manager, shop: Inspector) -> None
     assert shop.product(base["id"])["stock"] == 500  # type: ignore[index]
 
 
+async def test_force_resets_the_baseline_in_place(manager: tdm.Manager, shop: Inspector) -> None:
+    """force puts the documented accounts back (password, name, admin flag) keeping their ids,
+    deletes nothing, and leaves no ledger row without its entity."""
+    await tdm_scenarios.seed(manager)
+    account = tdm_scenarios.BASELINE_USERS["user"]
+    (before,) = shop.users(account.email)
+    drift = {"password": "Drifted-Passw0rd", "fullName": "Someone Else", "isAdmin": True}
+    shop.auth.patch(f"/auth/users/{before['id']}", json=drift, headers=shop.headers)
+    await tdm_scenarios.seed(manager, force=True)
+    (after,) = shop.users(account.email)
+    assert (after["id"], after["fullName"], after["isAdmin"]) == (before["id"], "Test User", False)
+    login = {"email": account.email, "password": account.password}
+    assert shop.auth.post("/auth/login", json=login).status_code == 200
+    for record in await manager.tracked(run_id="baseline"):
+        assert shop.exists(record), record
+
+
 async def test_bad_parameters(manager: tdm.Manager) -> None:
     """Out-of-range and unknown values are refused before anything is created."""
     async with manager.session() as s:
         with pytest.raises(tdm.InvalidParameters) as info:
             await s.run_from("user-with-orders", {"orderCount": 11, "orderStatus": "lost"})
-    assert [p.message for p in info.value.problems] == [
+    assert [p.message_in("json") for p in info.value.problems] == [
         "orderCount: expected an integer from 1 to 10, got 11",
         "orderStatus: expected one of 'pending', 'confirmed', 'shipped', 'delivered', got 'lost'",
     ]

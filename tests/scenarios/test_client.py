@@ -25,7 +25,7 @@ async def test_expired_admin_token_is_renewed(manager: tdm.Manager, shop: Inspec
 async def test_wrong_admin_password_is_a_clear_error(manager: tdm.Manager, shop: Inspector) -> None:
     """Bad admin credentials surface as the Auth Service's 401; nothing is left tracked."""
     env = {**shop.env(), "TDM_ADMIN_EMAIL": "nobody@shop.test"}
-    wrong = tdm.Manager(manager.settings.evolve(env=env), registry=manager.registry,
+    wrong = tdm.Manager(manager.settings.evolve(env=env), registry=manager.catalog,
                         ledger=manager.ledger)  # fmt: skip
     async with wrong.session() as s:
         with pytest.raises(tdm.TargetError, match=r"auth service: POST /auth/login answered 401"):
@@ -38,8 +38,8 @@ async def test_wrong_admin_password_is_a_clear_error(manager: tdm.Manager, shop:
 async def test_acting_as_an_unknown_user(manager: tdm.Manager) -> None:
     """An order for a user whose password tdm does not know names the field."""
     async with manager.session() as s:
-        with pytest.raises(tdm.InvalidParameters, match="userId: expected a user tdm created"):
-            await s.create("order", user_id=999_999, items=[{"productId": 1, "quantity": 1}])
+        with pytest.raises(tdm.InvalidParameters, match="user_id: expected a user tdm created"):
+            await s.create("order", user_id=999_999, items=[{"product_id": 1, "quantity": 1}])
 
 
 def test_database_url_must_be_sql() -> None:
@@ -52,17 +52,24 @@ def test_database_url_must_be_sql() -> None:
 
 async def test_health_reports_each_dependency(manager: tdm.Manager, shop: Inspector) -> None:
     """Up when the shop answers; the database check needs a database URL."""
-    assert await manager.health() == {"authService": True, "backend": True, "database": True}
+    assert _up(await manager.health()) == {"authService": True, "backend": True, "database": True}
     api_only = tdm.Manager(manager.settings.evolve(env=shop.env(database=False)),
-                           registry=manager.registry, ledger=manager.ledger)  # fmt: skip
-    assert await api_only.health() == {"authService": True, "backend": True, "database": False}
+                           registry=manager.catalog, ledger=manager.ledger)  # fmt: skip
+    assert _up(await api_only.health()) == {"authService": True, "backend": True, "database": False}
 
 
 async def test_health_when_the_shop_is_down(manager: tdm.Manager) -> None:
     """Nothing listening: every HTTP dependency is down, quickly."""
     env = {"AUTH_SERVICE_URL": "http://127.0.0.1:9", "BACKEND_URL": "http://127.0.0.1:9"}
     down = tdm.Manager(manager.settings.evolve(env=env, http_retries=1),
-                       registry=manager.registry, ledger=manager.ledger)  # fmt: skip
-    assert await down.health(per_check=2) == {
+                       registry=manager.catalog, ledger=manager.ledger)  # fmt: skip
+    assert _up(await down.health(per_check=2)) == {
         "authService": False, "backend": False, "database": False,
     }  # fmt: skip
+
+
+def _up(report: tdm.HealthReport) -> dict[str, bool]:
+    """The shop's checks (tdm's own ledger check is always there and up here)."""
+    found = {check.name: check.up for check in report.checks}
+    assert found.pop("ledger") is True
+    return found

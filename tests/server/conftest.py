@@ -9,17 +9,15 @@ from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 import tdm
 import tdm_scenarios
 from tdm_server import create_app
-from tdm_server._serve import _Server, bind
+from tdm_server._serve import _Server, bind, server_config
 
-# The shop's catalog plus scenarios that fail halfway, for the error paths.
+# Scenarios that fail halfway, for the error paths, served beside the shop's catalog.
 registry = tdm.Registry("server-tests")
-registry.include(tdm_scenarios.registry)
 
 
 @registry.scenario
@@ -39,15 +37,41 @@ async def broken_after_a_user(s: tdm.Session) -> None:
 @pytest.fixture
 async def test_manager(manager: tdm.Manager) -> tdm.Manager:
     """The ``manager`` fixture's settings and ledger, with the failing scenarios added."""
-    return tdm.Manager(manager.settings, registry=registry, ledger=manager.ledger)
+    return tdm.Manager(
+        manager.settings, registry=[tdm_scenarios.registry, registry], ledger=manager.ledger
+    )
 
 
 @pytest.fixture
 async def app(test_manager: tdm.Manager) -> AsyncIterator[Starlette]:
     """The app with its lifespan entered (ASGITransport does not run it)."""
     app = create_app(test_manager)
-    async with app.router.lifespan_context(app):
+    async with lifespan(app):
         yield app
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """The app's lifespan entered and left in a task of its own, as a server runs it (a
+    fixture's setup and teardown may run in different tasks; the lifespan's task group may not)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with app.router.lifespan_context(app):
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():  # the lifespan failed to start: its error
+        waiting.cancel()
+        task.result()
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 @pytest.fixture
@@ -60,9 +84,10 @@ async def client(app: Starlette) -> AsyncIterator[httpx2.AsyncClient]:
 
 @asynccontextmanager
 async def serving(app: Any) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn on a free port of 127.0.0.1 in this loop; yield its URL."""
+    """Serve ``app`` with uvicorn (as ``tdm serve`` configures it) on a free port of 127.0.0.1
+    in this loop; yield its URL."""
     sock = bind("127.0.0.1", 0)
-    server = _Server(uvicorn.Config(app, lifespan="on", log_config=None, ws="none"))
+    server = _Server(server_config(app))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():

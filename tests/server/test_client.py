@@ -8,6 +8,7 @@ import anyio.to_thread
 import pytest
 
 import tdm
+from tdm.boundary import PayloadTooLarge
 from tdm_server import create_app
 from tdm_server._serve import bind
 
@@ -31,9 +32,11 @@ async def test_the_design_flow(remote: tdm.AsyncClient, shop: Inspector) -> None
     await remote.create_user(count=2)
     (product,) = (await remote.create_product(name="Client Lamp", price=9.5, stock=3))["products"]
     order = await remote.create_order(
-        user["id"], items=[{"product_id": product["id"]}], status="confirmed"
+        user_id=user["id"], items=[{"product_id": product["id"]}], status="confirmed"
     )
-    data = (await remote.scenario("user-with-orders", order_count=2, orderStatus="shipped"))["data"]
+    data = (await remote.scenario("user-with-orders", order_count=2, order_status="shipped"))[
+        "data"
+    ]
     assert shop.users(user["email"])[0]["fullName"] == "Grace Client"
     assert shop.orders(user["id"])[0]["status"] == "confirmed"
     assert {o["status"] for o in shop.orders(data["user"]["id"])} == {"shipped"}
@@ -71,16 +74,17 @@ async def test_cleanup_keeps_what_others_made(remote: tdm.AsyncClient, shop: Ins
     assert shop.users(theirs["email"]) == []
 
 
+@pytest.mark.usefixtures("seeded")
 async def test_errors_are_tdm_exceptions(remote: tdm.AsyncClient) -> None:
     """422, 404, a failed scenario and a bad body come back as tdm's exceptions."""
     with pytest.raises(tdm.InvalidParameters) as invalid:
         await remote.scenario("user-with-orders", order_count=0, colour="red")
     assert invalid.value.subject == "scenario 'user-with-orders'"
-    problems = {p.field: p for p in invalid.value.problems}
+    problems = {p.field_in("json"): p for p in invalid.value.problems}
     assert problems["colour"].unknown
     assert problems["orderCount"].got == 0
     with pytest.raises(tdm.InvalidParameters, match="userId") as missing:
-        await remote.create_order(None)  # type: ignore[arg-type]
+        await remote.create_order(user_id=None)
     assert missing.value.problems[0].missing is False
     with pytest.raises(tdm.NotFound) as unknown:
         await remote.scenario("nope")
@@ -94,9 +98,9 @@ async def test_errors_are_tdm_exceptions(remote: tdm.AsyncClient) -> None:
     with pytest.raises(tdm.TargetError, match="already exists") as conflict:
         await remote.create_user(email="user@example.com")
     assert conflict.value.status == 409
-    with pytest.raises(tdm.ServerError) as refused:
+    with pytest.raises(PayloadTooLarge) as refused:
         await remote.create_user(count=1, email="x" * (2 * 1024 * 1024))
-    assert (refused.value.status, refused.value.code) == (413, "payload_too_large")
+    assert (refused.value.http_status, refused.value.code) == (413, "payload_too_large")
     assert remote.tracking_ids == []
 
 
@@ -120,17 +124,37 @@ async def test_health_of_a_server_whose_shop_is_down(test_manager: tdm.Manager) 
             "TDM_HTTP_RETRIES": "1",
         }
         settings = test_manager.settings.evolve(env=env, http_retries=1)
-        down = tdm.Manager(settings, registry=test_manager.registry, ledger=test_manager.ledger)
+        down = tdm.Manager(settings, registry=test_manager.catalog, ledger=test_manager.ledger)
         async with serving(create_app(down)) as url, tdm.AsyncClient(url) as client:
             health = await client.health()
             assert health["status"] == "unhealthy"
-            assert set(health["dependencies"].values()) == {"down"}
+            assert {d for n, d in health["dependencies"].items() if n != "ledger"} == {"down"}
             with pytest.raises(tdm.TargetUnavailable) as unavailable:
                 await client.create_user()
             assert unavailable.value.target == "auth service"
-            # The refused intent cannot be looked up while the shop is down: it stays tracked.
-            (left,) = (await client.cleanup_all()).failures
-            assert (left.kind, left.entity_id) == ("user", None)
+            assert unavailable.value.outcome == "not_sent"
+            assert "AUTH_SERVICE_URL" in str(unavailable.value)
+            # Nothing left the machine, so nothing can exist: the intent is not kept.
+            assert (await client.cleanup_all()).complete
+
+
+async def test_waiting_for_a_server_with_an_optional_check_down(
+    test_manager: tdm.Manager,
+) -> None:
+    """The shop's optional database down: degraded and not ready, so wait_for_healthy waits
+    (and gives up) unless degraded is allowed."""
+    with bind("127.0.0.1", 0) as db:
+        url = f"postgresql://tdm@127.0.0.1:{db.getsockname()[1]}/shop"  # bound, never listening
+        env = {**test_manager.settings.env, "BACKEND_DB_URL": url}
+        settings = test_manager.settings.evolve(env=env)
+        degraded = tdm.Manager(settings, registry=test_manager.catalog, ledger=test_manager.ledger)
+        async with serving(create_app(degraded)) as base, tdm.AsyncClient(base) as client:
+            health = await client.health()
+            assert (health["status"], health["ready"]) == ("degraded", False)
+            assert health["dependencies"]["database"] == "down"
+            with pytest.raises(tdm.TargetUnavailable, match=r"not healthy within 0\.5 s"):
+                await client.wait_for_healthy(0.5, interval=0.05)
+            assert (await client.wait_for_healthy(5, allow_degraded=True))["ready"] is False
 
 
 async def test_the_sync_client(live: str, shop: Inspector) -> None:

@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+import anyio
+import anyio.from_thread
 import httpx2
 import pytest
 from mcp import Client
@@ -62,7 +67,7 @@ async def test_mcp_refuses_foreign_hosts(test_manager: tdm.Manager) -> None:
     env = {**test_manager.settings.env, "TDM_MCP_ALLOWED_HOSTS": "tdm:3001"}
     configured = tdm.Manager(
         test_manager.settings.evolve(env=env),
-        registry=test_manager.registry,
+        registry=test_manager.catalog,
         ledger=test_manager.ledger,
     )
     app = create_app(configured, mcp_server=_server())
@@ -80,3 +85,90 @@ async def test_mcp_refuses_foreign_hosts(test_manager: tdm.Manager) -> None:
         ):
             answer = await http.post("/mcp", json=body, headers={**headers, "Host": host})
             assert (answer.status_code != 421) is allowed, (host, answer.status_code)
+
+
+async def test_a_deferred_mcp_server_is_built_once_asked(test_manager: tdm.Manager) -> None:
+    """Given a function, the app serves before it is called; the first /mcp request waits
+    while it is built on another thread, and what follows uses the same server."""
+    calls: list[str] = []
+
+    def build() -> MCPServer:
+        calls.append(threading.current_thread().name)
+        return _server()
+
+    app = create_app(test_manager, mcp_server=build)
+    async with (
+        app.router.lifespan_context(app),
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=BASE) as http,
+    ):
+        assert calls == []
+        async with Client(streamable_http_client(f"{BASE}/mcp", http_client=http)) as mcp:
+            result = await mcp.call_tool("add", {"a": 2, "b": 3})
+            assert (await mcp.call_tool("add", {"a": 1, "b": 1})).structured_content == {
+                "result": 2
+            }
+        assert result.structured_content == {"result": 5}
+        assert len(calls) == 1
+        assert calls[0] != threading.current_thread().name
+
+
+def _noting_build() -> tuple[anyio.Event, Callable[[], MCPServer]]:
+    """A build of the test's MCP server, and the event it sets when it is called."""
+    built = anyio.Event()
+
+    def build() -> MCPServer:
+        anyio.from_thread.run_sync(built.set)
+        return _server()
+
+    return built, build
+
+
+async def test_a_deferred_mcp_server_is_built_after_the_first_answer(
+    test_manager: tdm.Manager,
+) -> None:
+    """The API's first answer (a start-up's health check) starts the build."""
+    built, build = _noting_build()
+    app = create_app(test_manager, mcp_server=build)
+    async with (
+        app.router.lifespan_context(app),
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=BASE) as http,
+    ):
+        assert not built.is_set()
+        assert (await http.get("/api/health")).status_code == 200
+        with anyio.fail_after(30):
+            await built.wait()
+
+
+async def test_a_failed_mcp_build_answers_503(
+    test_manager: tdm.Manager, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When building the MCP server fails, /mcp answers 503 with the reason (logged too); the
+    API goes on serving."""
+
+    def build() -> MCPServer:
+        raise RuntimeError("no tools today")
+
+    app = create_app(test_manager, mcp_server=build)
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    async with (
+        app.router.lifespan_context(app),
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=BASE) as http,
+    ):
+        for _ in range(2):
+            answer = await http.post("/mcp", json=body)
+            assert answer.status_code == 503
+            assert_error_shape(answer.json())
+            assert "no tools today" in answer.json()["detail"]
+        assert (await http.get("/api/health")).status_code == 200
+    assert "the MCP server could not be built" in caplog.text
+
+
+async def test_a_deferred_mcp_server_is_built_without_any_request(
+    test_manager: tdm.Manager,
+) -> None:
+    """With no request at all, the build starts on its own soon after the app started."""
+    built, build = _noting_build()
+    app = create_app(test_manager, mcp_server=build)
+    async with app.router.lifespan_context(app):
+        with anyio.fail_after(30):
+            await built.wait()

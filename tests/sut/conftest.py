@@ -1,7 +1,8 @@
 """Fixtures that run the reference shop over real HTTP, on SQLite and on PostgreSQL.
 
-`shop` is session-scoped and parametrized over both databases; tests keep apart by using
-unique names (`unique`) rather than by resetting the databases.
+`shop` is session-scoped and parametrized over both databases (the PostgreSQL ones come from
+`pg_shop_databases` in tests/conftest.py); tests keep apart by using unique names (`unique`)
+rather than by resetting the databases.
 """
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ from typing import Any
 
 import attrs
 import httpx2
-import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from tdm_sut import ShopSettings, ShopThread
 
-PG_SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
 SECRET = "tests-secret-0123456789"
 ADMIN_EMAIL = "admin@shop.test"
 ADMIN_PASSWORD = "Admin-Passw0rd"
@@ -143,22 +141,6 @@ class Shop:
             engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def pg_urls() -> Iterator[tuple[str, str]]:
-    """A pair of fresh PostgreSQL databases (auth, backend), dropped after the session."""
-    base = f"tdm_sut_{uuid.uuid4().hex[:10]}"
-    names = (f"{base}_auth", f"{base}_backend")
-    with psycopg.connect(PG_SERVER, autocommit=True) as connection:
-        for name in names:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.format(name=names[0]), PG_URL.format(name=names[1])
-    finally:
-        with psycopg.connect(PG_SERVER, autocommit=True) as connection:
-            for name in names:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _client(base_url: str) -> httpx2.Client:
     return httpx2.Client(base_url=base_url, trust_env=False, timeout=30)
 
@@ -174,7 +156,7 @@ def shop(
     data_dir = tmp_path_factory.mktemp(f"shop-{request.param}")
     changes: dict[str, Any] = {}
     if request.param == "postgres":
-        auth_url, backend_url = request.getfixturevalue("pg_urls")
+        auth_url, backend_url = request.getfixturevalue("pg_shop_databases")()
         changes = {"auth_db_url": auth_url, "backend_db_url": backend_url}
     with (
         ShopThread(shop_settings(data_dir, **changes)) as thread,

@@ -192,6 +192,26 @@ def test_admin_create_user_rejects_a_taken_email(shop, user):
     assert answer.status_code == 409
 
 
+def test_admin_resets_a_user_in_place(shop, user):
+    """PATCH changes the password, name and admin flag and keeps the id; 404 for no user."""
+    changes = {"password": "n3w-Passw0rd", "fullName": "Renamed", "isAdmin": True}
+    answer = shop.auth.patch(f"/auth/users/{user.id}", json=changes, headers=shop.admin.headers)
+    assert answer.status_code == 200
+    assert (answer.json()["id"], answer.json()["fullName"], answer.json()["isAdmin"]) == (
+        user.id, "Renamed", True
+    )  # fmt: skip
+    old = shop.auth.post("/auth/login", json={"email": user.email, "password": user.password})
+    assert old.status_code == 401
+    assert shop.login(user.email, "n3w-Passw0rd")
+    bad = shop.auth.patch(f"/auth/users/{user.id}", json={"password": "x"},
+                          headers=shop.admin.headers)  # fmt: skip
+    assert bad.status_code == 422
+    missing = shop.auth.patch("/auth/users/999999", json={}, headers=shop.admin.headers)
+    assert missing.status_code == 404
+    refused = shop.auth.patch(f"/auth/users/{user.id}", json={}, headers=user.headers)
+    assert refused.status_code in (401, 403)
+
+
 def test_admin_deletes_a_user(shop, user):
     """Deleting answers 204, removes the row and the login; deleting again answers 404."""
     assert shop.auth.delete(f"/auth/users/{user.id}", headers=shop.admin.headers).status_code == 204

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 import tdm
+from tdm.boundary import redact_logs
 
 from ._stdio import run_stdio
 
@@ -31,6 +32,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    redact_logs()  # no password in any log line
     run_stdio(tdm.Manager(), run_id=args.run_id)
 
 

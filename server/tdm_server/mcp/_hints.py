@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mcp.types import ToolAnnotations
 
-__all__ = ["CLEANING", "CREATING", "INSPECTING", "PROBING"]
+__all__ = ["CLEANING", "CREATED_HINT", "CREATING", "INSPECTING", "PROBING"]
 
 CREATING = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
@@ -18,4 +18,10 @@ INSPECTING = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 PROBING = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 CLEANING = ToolAnnotations(
     read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
+)
+
+CREATED_HINT = (
+    "The data is kept after this MCP session ends. Use the ids, emails and passwords above; "
+    "call cleanup_my_data when it is no longer needed (or cleanup_by_tracking_ids with these "
+    "trackingIds); list_created shows everything this session made."
 )

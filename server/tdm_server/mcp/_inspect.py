@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Strict
+from typing import Any, Literal
 
 import tdm
+from tdm.boundary import Parameter, Parameters
 
-from ._errors import tool_errors
 from ._hints import INSPECTING, PROBING
-from ._results import record_json
 from ._runs import RunIds
-from ._signatures import keyword, sign
+from ._tools import ToolSpec
 
-__all__ = ["MAX_PAGE", "add_inspect_tools", "ledger_page"]
+__all__ = ["MAX_PAGE", "inspect_tools", "ledger_page"]
 
 MAX_PAGE = 200
 """The most ledger records one call returns."""
@@ -31,7 +26,8 @@ async def ledger_page(
     offset: int = 0,
 ) -> dict[str, Any]:
     """One page of tracked records of a run (``None``: every run), oldest first."""
-    total = await manager.ledger.count(run_id=run_id, kind=kind)
+    names = manager.catalog.names
+    total = await manager.ledger.count(run_id=run_id, kind=kind, registries=names)
     records = await manager.tracked(run_id=run_id, kind=kind, limit=limit, offset=offset)
     more = offset + len(records) < total
     if not records:
@@ -49,100 +45,91 @@ async def ledger_page(
         "total": total,
         "offset": offset,
         "limit": limit,
-        "records": [record_json(r) for r in records],
+        "records": [r.to_json() for r in records],
         "nextOffset": offset + len(records) if more else None,
         "next": hint,
     }
 
 
-def _list_created(manager: tdm.Manager, runs: RunIds) -> Any:
-    async def list_created(
-        runId: str | None,  # noqa: N803 -- tool arguments are camelCase
-        allRuns: bool,  # noqa: N803
-        kind: str | None,
-        limit: int,
-        offset: int,
-    ) -> dict[str, Any]:
+def _list_parameters(manager: tdm.Manager) -> Parameters:
+    kinds = tuple(sorted({k.name for k in manager.catalog.kinds}))
+    kind_type: Any = (Literal[kinds] if kinds else str) | None
+    return Parameters((
+        Parameter("run_id", str | None, None, tdm.Field(
+            min_length=1, max_length=128,
+            description="The run to list (default: this MCP session's run, see myRunId)",
+        )),
+        Parameter("all_runs", bool, False, tdm.Field(
+            description="List what every run created (people, CI, other agents)",
+        )),
+        Parameter("kind", kind_type, None, tdm.Field(description="Only entities of this kind")),
+        Parameter("limit", int, 50, tdm.Field(
+            ge=1, le=MAX_PAGE, description=f"Records per page (1 to {MAX_PAGE})",
+        )),
+        Parameter("offset", int, 0, tdm.Field(
+            ge=0, description="Records to skip (nextOffset of the previous page)",
+        )),
+    ))  # fmt: skip
+
+
+def inspect_tools(manager: tdm.Manager, runs: RunIds) -> list[ToolSpec]:
+    """``list_created`` and ``check_health``."""
+
+    async def list_created(arguments: dict[str, Any]) -> dict[str, Any]:
         current = runs.current()
-        if runId is not None and allRuns:
-            raise ToolError(
-                "Give either runId (one run) or allRuns=true (every run), not both; leave "
-                "both out for this MCP session's run."
+        if arguments["run_id"] is not None and arguments["all_runs"]:
+            problem = tdm.FieldProblem(("all_runs",), "false when runId is given", True)
+            raise tdm.InvalidParameters("tool list_created", [problem], naming="json")
+        run_id = None if arguments["all_runs"] else (arguments["run_id"] or current)
+        page = await ledger_page(manager, run_id, kind=arguments["kind"],
+                                 limit=arguments["limit"], offset=arguments["offset"])  # fmt: skip
+        return {**page, "myRunId": current}
+
+    async def check_health(arguments: dict[str, Any]) -> dict[str, Any]:
+        report = await manager.health()
+        hint = "Everything tdm needs is reachable."
+        if not report.ready:
+            hint = (
+                "Some dependencies are down: creating and cleaning data may fail until "
+                "they are back (checks[].reason says why). Tell the user which ones."
             )
-        with tool_errors("list_created", current):
-            run_id = None if allRuns else (runId or current)
-            page = await ledger_page(manager, run_id, kind=kind, limit=limit, offset=offset)
-            return {**page, "myRunId": current}
+        elif report.stuck:
+            hint += (
+                " Some other runs are stuck (stuckRuns): their data needs a person "
+                "(`tdm cleanup --run RUN`); tell the user."
+            )
+        return {**report.to_json(), "healthy": report.status == "healthy", "next": hint}
 
-    kinds = tuple(manager.registry.kinds)
-    kind_type = Literal[kinds] | None if kinds else str | None
-    return sign(
-        list_created,
-        "list_created",
-        [
-            keyword(
-                "runId", Annotated[str, Strict()] | None, None,
-                description="The run to list (default: this MCP session's run, see myRunId)",
+    return [
+        ToolSpec(
+            name="list_created",
+            title="List tracked data",
+            description=(
+                "Lists what tdm created and still tracks, oldest first and paged: by default "
+                "what this MCP session created, or one run (runId), or every run (allRuns). "
+                "Each record has the trackingId (for cleanup_by_tracking_ids), the entityType, "
+                "the entity's id and label (an email, an order number, a SKU), the scenario and "
+                "parameters it came from, the seed and the time. Returns records, total and "
+                "nextOffset (null on the last page), and myRunId, the run of this MCP session."
             ),
-            keyword(
-                "allRuns", Annotated[bool, Strict()], False,
-                description="List what every run created (people, CI, other agents)",
-            ),
-            keyword("kind", kind_type, None, description="Only entities of this kind"),
-            keyword(
-                "limit", Annotated[int, Strict()], 50, ge=1, le=MAX_PAGE,
-                description=f"Records per page (1 to {MAX_PAGE})",
-            ),
-            keyword(
-                "offset", Annotated[int, Strict()], 0, ge=0,
-                description="Records to skip (nextOffset of the previous page)",
-            ),
-        ],
-    )  # fmt: skip
-
-
-def add_inspect_tools(server: MCPServer, manager: tdm.Manager, runs: RunIds) -> None:
-    """Register ``list_created`` and ``check_health``."""
-    server.add_tool(
-        _list_created(manager, runs),
-        name="list_created",
-        title="List tracked data",
-        description=(
-            "Lists what tdm created and still tracks, oldest first and paged: by default what "
-            "this MCP session created, or one run (runId), or every run (allRuns). Each record "
-            "has the trackingId (for cleanup_by_tracking_ids), the kind, the entity's id and "
-            "label (an email, an order number, a SKU), the scenario and parameters it came "
-            "from, the seed and the time. Returns records, total and nextOffset (null on the "
-            "last page), and myRunId, the run of this MCP session."
+            parameters=_list_parameters(manager),
+            annotations=INSPECTING,
+            handler=list_created,
+            run_id=runs.current,
         ),
-        annotations=INSPECTING,
-        structured_output=True,
-    )
-
-    async def check_health() -> dict[str, Any]:
-        with tool_errors("check_health", runs.current()):
-            found = await manager.health()
-        up = all(found.values())
-        return {
-            "healthy": up,
-            "dependencies": {name: "up" if ok else "down" for name, ok in found.items()},
-            "next": (
-                "Everything tdm needs is reachable."
-                if up
-                else "Some dependencies are down: creating and cleaning data may fail until "
-                "they are back. Tell the user which ones."
+        ToolSpec(
+            name="check_health",
+            title="Check the system under test",
+            description=(
+                "Checks whether the system under test and its parts (services, database) are "
+                "reachable. Returns status (healthy, degraded or unhealthy), healthy, "
+                "dependencies (each 'up' or 'down') and checks (with the reason a check "
+                "failed). Call it when a create or cleanup tool reports that something is "
+                "unreachable."
             ),
-        }
-
-    server.add_tool(
-        check_health,
-        name="check_health",
-        title="Check the system under test",
-        description=(
-            "Checks whether the system under test and its parts (services, database) are "
-            "reachable. Returns healthy and dependencies (each 'up' or 'down'). Call it when a "
-            "create or cleanup tool reports that something is unreachable."
+            parameters=Parameters(),
+            annotations=PROBING,
+            handler=check_health,
+            run_id=runs.current,
         ),
-        annotations=PROBING,
-        structured_output=True,
-    )
+    ]

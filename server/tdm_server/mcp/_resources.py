@@ -14,7 +14,7 @@ from mcp.server import MCPServer
 
 import tdm
 
-from ._catalog import ToolNames, catalog
+from ._catalog import ToolNames, catalog_json
 from ._inspect import ledger_page
 from ._runs import RunIds
 
@@ -41,7 +41,7 @@ def add_resources(server: MCPServer, manager: tdm.Manager, runs: RunIds, names: 
         mime_type=JSON,
     )
     def scenarios() -> str:
-        return _dump(catalog(manager.registry, names))
+        return _dump(catalog_json(manager.catalog, names))
 
     @server.resource(
         "tdm://runs/current",

@@ -14,12 +14,12 @@ and resources read through :meth:`RunIds.current`.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+
+from tdm.boundary import new_run_id, session_run_id
 
 __all__ = ["RunIds", "new_mcp_run_id"]
 
@@ -29,8 +29,8 @@ _caller: ContextVar[str | None] = ContextVar("tdm_mcp_caller_run", default=None)
 
 
 def new_mcp_run_id() -> str:
-    """A fresh base run id for one MCP server instance: ``mcp-1f3a9c2e``."""
-    return f"mcp-{uuid.uuid4().hex[:8]}"
+    """A fresh base run id for one MCP server instance: ``mcp-20261124T021500-1f3a9c``."""
+    return new_run_id("mcp")
 
 
 def _session_id(ctx: ServerRequestContext[Any, Any]) -> str | None:
@@ -52,10 +52,7 @@ class RunIds:
 
     def for_session(self, session_id: str | None) -> str:
         """The run of the MCP session ``session_id`` (the base run without a session)."""
-        if not session_id:
-            return self.base
-        digest = hashlib.sha256(session_id.encode()).hexdigest()[:8]
-        return f"{self.base}-{digest}"
+        return session_run_id(self.base, session_id) if session_id else self.base
 
     def current(self) -> str:
         """The run of the caller whose request is being handled."""

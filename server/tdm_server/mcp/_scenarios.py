@@ -1,82 +1,81 @@
-"""One tool per registered scenario, and ``list_scenarios``."""
+"""One tool per scenario, and ``list_scenarios``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mcp.server import MCPServer
-
 import tdm
+from tdm.boundary import Parameters, undo_on_failure
 
-from ._catalog import ToolNames, catalog, result_shape
-from ._errors import kept_session
-from ._hints import CREATING, INSPECTING
-from ._results import CREATED_HINT
+from ._catalog import ToolNames, catalog_json, shape
+from ._hints import CREATED_HINT, CREATING, INSPECTING
 from ._runs import RunIds
-from ._signatures import parameter_for, sign
+from ._tools import ToolSpec
 
-__all__ = ["add_scenario_tools"]
+__all__ = ["scenario_tools"]
 
 
-def _description(scenario: tdm.Scenario) -> str:
-    shape = result_shape(scenario)
-    returns = f"data {shape}" if shape else "data (the scenario's result)"
+def _description(catalog: tdm.Catalog, scenario: tdm.Scenario) -> str:
+    picture = shape(catalog.scenario_json(scenario)["result"])
+    returns = f"data {picture}" if picture else "data (the scenario's result)"
     return (
         f"{scenario.description}\n\n"
-        f"Runs the tdm scenario '{scenario.name}' against the system under test. Returns "
-        f"{returns}, trackingIds, runId and seed (as a string). Everything it creates is "
-        "tracked under this MCP session's run and kept when the session ends: call "
+        f"Runs the tdm scenario '{catalog.scenario_name(scenario)}' against the system under "
+        f"test. Returns {returns}, trackingIds, runId and seed (as a string). Everything it "
+        "creates is tracked under this MCP session's run and kept when the session ends: call "
         "cleanup_my_data when the data is no longer needed. If it fails halfway, what it had "
         "created is removed again."
     )
 
 
-def _scenario_tool(manager: tdm.Manager, runs: RunIds, scenario: tdm.Scenario, tool: str) -> Any:
-    async def run_scenario(**arguments: Any) -> dict[str, Any]:
+def _runner(manager: tdm.Manager, runs: RunIds, scenario: tdm.Scenario) -> Any:
+    async def run(arguments: dict[str, Any]) -> dict[str, Any]:
         run_id = runs.current()
-        async with kept_session(manager, tool, run_id) as s:
-            data = await s.run_from(scenario.name, arguments)
-            return {
-                "scenario": scenario.name,
-                "data": tdm.to_json(data),
-                "trackingIds": s.tracking_ids,
-                "runId": run_id,
-                "seed": str(s.seed),
-                "next": CREATED_HINT,
-            }
+        async with manager.session(keep=True, run_id=run_id) as s, undo_on_failure(s):
+            data = await s.run_from(scenario, arguments, naming="python")
+        return {
+            "scenario": manager.catalog.scenario_name(scenario),
+            "data": tdm.to_json(data),
+            "trackingIds": s.tracking_ids,
+            "runId": run_id,
+            "seed": str(s.seed),
+            "next": CREATED_HINT,
+        }
 
-    return sign(run_scenario, tool, [parameter_for(p) for p in scenario.params])
+    return run
 
 
-def add_scenario_tools(
-    server: MCPServer, manager: tdm.Manager, runs: RunIds, names: ToolNames
-) -> None:
-    """Register ``list_scenarios`` and a ``create_<scenario>`` tool per scenario."""
-    registry = manager.registry
-    for scenario in registry.scenarios.values():
-        tool = names.scenarios[scenario.name]
-        server.add_tool(
-            _scenario_tool(manager, runs, scenario, tool),
-            name=tool,
-            title=f"Scenario: {scenario.name}",
-            description=_description(scenario),
+def scenario_tools(manager: tdm.Manager, runs: RunIds, names: ToolNames) -> list[ToolSpec]:
+    """A ``create_<scenario>`` tool per scenario, and ``list_scenarios``."""
+    catalog = manager.catalog
+    tools = [
+        ToolSpec(
+            name=names.scenarios[scenario.qualified_name],
+            title=f"Scenario: {catalog.scenario_name(scenario)}",
+            description=_description(catalog, scenario),
+            parameters=scenario.parameters,
             annotations=CREATING,
-            structured_output=True,
+            handler=_runner(manager, runs, scenario),
+            run_id=runs.current,
         )
+        for scenario in catalog.scenarios
+    ]
 
-    async def list_scenarios() -> dict[str, Any]:
-        return catalog(registry, names)
+    async def list_scenarios(arguments: dict[str, Any]) -> dict[str, Any]:
+        return catalog_json(catalog, names)
 
-    server.add_tool(
-        list_scenarios,
+    tools.append(ToolSpec(
         name="list_scenarios",
         title="List scenarios and entity kinds",
         description=(
             "Lists tdm's scenarios (named, parameterised data set-ups such as a user with "
-            "orders) with the tool that runs each, its description, its parameters as JSON "
-            "Schema and what it returns, and the entity kinds with their create tools. Call it "
-            "first to find the tool for the data you need."
+            "orders) with the tool that runs each, its description, its parameters and its "
+            "result as JSON Schema, and the entity kinds with their create tools and fields. "
+            "Call it first to find the tool for the data you need."
         ),
+        parameters=Parameters(),
         annotations=INSPECTING,
-        structured_output=True,
-    )
+        handler=list_scenarios,
+        run_id=runs.current,
+    ))  # fmt: skip
+    return tools

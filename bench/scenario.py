@@ -1,0 +1,102 @@
+"""One scenario, tdm against the same requests by hand: ``python -m bench.scenario``.
+
+user-with-orders(3) plus its cleanup, interleaved round by round on the reference shop in a
+process of its own: tdm in a session (removed on leaving it) against the serial hand-written
+script of :mod:`bench.baseline_script`. Two measures of each: the wall time, and this
+process's CPU time (``time.process_time``: every thread of the client, the ledger's writer
+included; none of the shop's), whose target is tdm within 1.15x of the script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+import httpx2
+
+import tdm
+import tdm_scenarios
+from tdm_scenarios._sql import open_engine
+
+from ._report import Row, render, verdict
+from ._shop import Shop, shop_process
+from .baseline_script import ByHand
+
+__all__ = ["bench_scenario"]
+
+ORDERS, CPU_TARGET = 3, 1.15
+ADMIN = {"email": "admin@shop.test", "password": "Admin-Passw0rd"}
+
+
+async def _measured(fn: Callable[[], Awaitable[object]]) -> tuple[float, float]:
+    """The wall time and this process's CPU time ``fn`` takes."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    await fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+async def bench_scenario(shop: Shop, manager: tdm.Manager, rounds: int) -> list[Row]:
+    """user-with-orders(3) plus cleanup: tdm against the same calls written by hand."""
+    db = open_engine("BACKEND_DB_URL", shop.env()["BACKEND_DB_URL"], tdm.Settings())
+    async with (
+        httpx2.AsyncClient(base_url=shop.auth_url) as auth,
+        httpx2.AsyncClient(base_url=shop.backend_url) as backend,
+    ):
+        token = (await auth.post("/auth/login", json=ADMIN)).json()["accessToken"]
+        script = ByHand(auth, backend, {"Authorization": f"Bearer {token}"}, db, ORDERS)
+
+        async def by_tdm() -> None:
+            async with manager.session() as s:
+                await s.run("user-with-orders", order_count=ORDERS)
+
+        # A manager that is not open: every session opens (and closes) its own clients.
+        unopened = tdm.Manager(manager.settings, registry=manager.catalog, ledger=manager.ledger)
+
+        async def by_tdm_own_clients() -> None:
+            async with unopened.session() as s:
+                await s.run("user-with-orders", order_count=ORDERS)
+
+        variants = {"hand": script.serial, "tdm": by_tdm, "own": by_tdm_own_clients}
+        walls: dict[str, list[float]] = {name: [] for name in variants}
+        cpus: dict[str, list[float]] = {name: [] for name in variants}
+        for fn in variants.values():
+            await fn()  # warm every path (connections, tokens, caches)
+        for _ in range(rounds):
+            for name, fn in variants.items():
+                wall, cpu = await _measured(fn)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+    await db.dispose()
+    h, t, o = (statistics.median(walls[name]) for name in variants)
+    ch, ct, co = (statistics.median(cpus[name]) for name in variants)
+    name = f"user-with-orders({ORDERS}) + cleanup"
+    return [
+        (f"{name}, by hand", f"{h * 1000:.1f} ms", "1.00", ""),
+        (f"{name}, tdm", f"{t * 1000:.1f} ms", f"{t / h:.2f}", ""),
+        ("  the same, each session opening clients", f"{o * 1000:.1f} ms", f"{o / h:.2f}", ""),
+        ("  client CPU, by hand", f"{ch * 1000:.1f} ms", "1.00", ""),
+        ("  client CPU, tdm", f"{ct * 1000:.1f} ms", f"{ct / ch:.2f}",
+         verdict(ct / ch, CPU_TARGET)),
+        ("  client CPU, each session opening clients", f"{co * 1000:.1f} ms", f"{co / ch:.2f}", ""),
+    ]  # fmt: skip
+
+
+async def main(rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, shop_process(Path(tmp) / "shop") as shop:
+        settings = tdm.Settings(ledger_path=Path(tmp) / "ledger.sqlite3", env=shop.env())
+        async with tdm.Manager(settings, registry=tdm_scenarios.registry) as manager:
+            await tdm_scenarios.seed(manager)
+            rows = await bench_scenario(shop, manager, rounds)
+        manager.ledger.close()
+    print(render(rows))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.scenario", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=60, help="interleaved rounds")
+    anyio.run(main, parser.parse_args().rounds)

@@ -1,0 +1,3 @@
+import { globalSetup } from "@tdm/client/playwright";
+
+export default globalSetup();

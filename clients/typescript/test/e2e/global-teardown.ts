@@ -1,0 +1,3 @@
+import { globalTeardown } from "@tdm/client/playwright";
+
+export default globalTeardown();
