@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 import tdm
 import tdm_scenarios
+from tdm._records import new_tracking_id
 from tdm._store import open_store
 
 from ._report import Row, render, verdict
@@ -69,7 +70,7 @@ def seed(shop: Shop, ledger: str, run_id: str, count: int) -> None:
     for start in range(0, len(ids), 10_000):
         store.add([
             tdm.TrackingRecord(
-                tracking_id=uuid.uuid4().hex, registry="shop", kind="category", target="shop",
+                tracking_id=new_tracking_id(), registry="shop", kind="category", target="shop",
                 state="created", entity_id=entity_id, label=None, lookup=None, refs=(),
                 run_id=run_id, session_id="scale", test_id=None, scenario=None, params=None,
                 seed=1, created_at=now + timedelta(microseconds=start + n),

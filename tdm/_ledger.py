@@ -9,8 +9,9 @@ only once its entity is gone, and only by the cleanup that claimed it.
 The store is a SQLite file by default (zero set-up; every process of one machine shares it) or a
 PostgreSQL database (``TDM_LEDGER=postgresql://...``: every machine, every replica). What is
 written per entity (intents, confirms, settling, failures, reopening, removal) and runs'
-touches go to the ledger's one writer thread (see :mod:`tdm._writer`), other calls run in
-worker threads; the store's clock is the database's.
+touches go to the ledger's one writer thread (see :mod:`tdm._writer`); on a SQLite file a
+small write, read or claim that finds the file free is made in the caller's thread instead.
+Other calls run in worker threads; the store's clock is the database's.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import attrs
 from ._records import TrackingRecord
 from ._secrets import Sealer
 from ._store import Cursor, Filter, RunRow, Store, Write, is_url, open_store
-from ._writer import Writer
+from ._writer import SMALL_ROWS, NotHere, Writer
 
 __all__ = ["Ledger", "RunRow", "TrackingRecord"]
 
@@ -77,6 +78,20 @@ class Ledger:
         return await anyio.to_thread.run_sync(
             functools.partial(fn, *args, **kwargs), limiter=self._limiter
         )
+
+    async def _small(
+        self, fn: Callable[..., T], *args: Any, rows: int, writes: bool = False, **kwargs: Any
+    ) -> T:
+        """``fn`` of the store on at most ``rows`` records: in this thread when the writer can
+        (see :meth:`Writer.run_here`), else in a worker thread as :meth:`_call`."""
+        if self._writer is not None and rows <= SMALL_ROWS:
+            try:
+                return self._writer.run_here(
+                    lambda connection: fn(*args, connection=connection, **kwargs), writes=writes
+                )
+            except NotHere:
+                pass
+        return await self._call(fn, *args, **kwargs)
 
     async def _write(self, write: Write) -> None:
         """Once ``write`` is committed: by the writer thread, with whatever other callers
@@ -141,8 +156,9 @@ class Ledger:
         written before then."""
         if not tracking_ids:
             return set()
-        return set(await self._call(self.store.claim, list(tracking_ids), claimer, seconds,
-                                    written_before))  # fmt: skip
+        ids = list(tracking_ids)
+        return set(await self._small(self.store.claim, ids, claimer, seconds, written_before,
+                                     rows=len(ids), writes=True))  # fmt: skip
 
     async def written_since(self, tracking_ids: Sequence[str], at: float) -> set[str]:
         """Those of ``tracking_ids`` written at ``at`` (the ledger's clock) or later."""
@@ -182,7 +198,11 @@ class Ledger:
             entity_ids=entity_ids, spare_held_runs=spare_held_runs,
             written_before=written_before,
         )  # fmt: skip
-        return await self._call(self.store.select, where, limit=limit, offset=offset)
+        bounds = [len(ids) for ids in (tracking_ids, entity_ids) if ids is not None]
+        if limit is not None:
+            bounds.append(limit)
+        return await self._small(self.store.select, where, limit=limit, offset=offset,
+                                 rows=min(bounds, default=SMALL_ROWS + 1))  # fmt: skip
 
     async def pages(self, size: int, **filters: Any) -> AsyncIterator[list[TrackingRecord]]:
         """The records :meth:`select` would return (same filters), newest first, ``size`` at

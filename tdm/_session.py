@@ -26,11 +26,13 @@ from ._errors import CreateFailed, FieldProblem, InvalidParameters, ScenarioFail
 from ._kinds import Kind
 from ._ledger import TrackingRecord
 from ._names import Naming, camel
+from ._records import new_tracking_id
 from ._registry import Scenario
 from ._report import CleanupReport, LeakWarning
 from ._selection import PROTECTED_RUNS
 from ._slots import Slots
 from ._undo import bounded_cleanup, undo
+from ._writer import SMALL_ROWS
 
 if TYPE_CHECKING:
     from ._manager import Manager
@@ -414,7 +416,7 @@ class Session:
         """The pending record of a create about to be sent."""
         inner = scopes[-1] if scopes else None
         return TrackingRecord(
-            tracking_id=str(uuid.uuid4()),
+            tracking_id=new_tracking_id(),
             registry=kind.registry,
             kind=kind.name,
             target=kind.target,
@@ -495,6 +497,8 @@ class Session:
         """The ledger's records of this session's entities that are still there."""
         if tracking_ids is not None and not tracking_ids:
             return []
+        if tracking_ids is None and len(self._tracking_ids) <= SMALL_ROWS:
+            tracking_ids = self._tracking_ids  # the same records, read by key
         return await self.manager.ledger.select(
             session_id=self.session_id,
             tracking_ids=None if tracking_ids is None else list(tracking_ids),

@@ -18,7 +18,7 @@ from ._schema import leases
 from ._sqlite import file_lock
 from ._writes import HotSql, Write
 
-__all__ = ["StoreBase"]
+__all__ = ["StoreBase", "is_busy"]
 
 _BY_KEY = "SET enable_seqscan = off"
 """PostgreSQL: statements on records by id (removals, claims of a cleanup's page) read them
@@ -26,6 +26,14 @@ by key, never by reading the whole table. Statistics lag behind a table that gre
 bulk of records just written): the planner then guesses a small table and scans all of it for
 each few hundred ids, and a cleanup's cost grows with the ledger's size. A scan still happens
 where nothing else will do."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite refused for now: another connection holds the lock (or one of its extended
+    codes: a log in recovery, ...)."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    )
 
 
 class StoreBase:
@@ -153,8 +161,8 @@ class StoreBase:
         try:
             cursor.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                return False  # (or one of their extended codes: a log in recovery, ...)
+            if is_busy(exc):
+                return False
             raise
         try:
             write.apply(cursor, self._sql)
@@ -170,14 +178,17 @@ class StoreBase:
         return self.engine.raw_connection()
 
     @contextlib.contextmanager
-    def _raw_write(self, held: Any = None) -> Iterator[Any]:
+    def _raw_write(self, held: Any = None, *, by_key: bool = False) -> Iterator[Any]:
         """A DBAPI cursor in a write transaction, committed when the block ends: the hot
-        path's statements are plain SQL prepared once, not built and compiled per call."""
+        path's statements are plain SQL prepared once, not built and compiled per call;
+        ``by_key`` as for :meth:`_write`."""
         raw = self.engine.raw_connection() if held is None else held
         try:
             cursor = raw.cursor()
             if not self.postgres:  # writers queue up front, as in ``_write``
                 cursor.execute("BEGIN IMMEDIATE")
+            elif by_key:
+                cursor.execute(_BY_KEY.replace("SET", "SET LOCAL", 1))
             try:
                 yield cursor
             except BaseException:

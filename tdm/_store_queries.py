@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Container, Sequence
 from datetime import datetime
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
 from ._records import TrackingRecord
 from ._rows import RECORD_COLUMNS, record_of
-from ._schema import CHUNK, leases, tracked
+from ._schema import CHUNK, tracked
 from ._store_base import StoreBase
 
 __all__ = ["Cursor", "Filter", "Queries"]
@@ -42,42 +43,79 @@ class Filter:
 
 
 class Queries(StoreBase):
-    """What the ledger holds, filtered."""
+    """What the ledger holds, filtered: plain SQL made from the filter (the hot path reads a
+    session's records per scenario; SQLAlchemy would build, key and compile a statement and
+    process its rows on every call, ten times the cost of the query)."""
 
     def _where(
         self, f: Filter, *, indexed: Container[str] = ("run_id", "session_id", "kind")
-    ) -> list[sa.ColumnElement[bool]]:
-        """The conditions of ``f``; its equalities on columns not ``indexed`` use no index (so
-        the database walks the one the query is ordered by)."""
-        clauses: list[sa.ColumnElement[bool]] = []
+    ) -> tuple[str, list[Any]]:
+        """The conditions of ``f`` in SQL, and their parameters in order; its equalities on
+        columns not ``indexed`` use no index (so the database walks the one the query is
+        ordered by)."""
+        mark = self._sql.mark
+        clauses: list[str] = []
+        params: list[Any] = []
+
+        def among(column: str, values: Sequence[Any], *, negated: bool = False) -> None:
+            if not values:  # nothing is among none; everything is outside none
+                clauses.append("1 = 1" if negated else "1 = 0")
+                return
+            clauses.append(f"{column} {'NOT IN' if negated else 'IN'} "
+                           f"({', '.join([mark] * len(values))})")  # fmt: skip
+            params.extend(values)
+
         if f.tracking_ids is not None:
-            clauses.append(tracked.c.tracking_id.in_(list(f.tracking_ids)))
+            among("tracking_id", list(f.tracking_ids))
         if f.entity_ids is not None:
-            clauses.append(tracked.c.entity_id.in_(list(f.entity_ids)))
+            among("entity_id", list(f.entity_ids))
         for column in ("run_id", "session_id", "kind"):
             value = getattr(f, column)
             if value is not None:
-                column_value = tracked.c[column]
-                clauses.append(
-                    (column_value if column in indexed else column_value.concat("")) == value
-                )
+                clauses.append(f"{column if column in indexed else f'({column} || {_EMPTY})'}"
+                               f" = {mark}")  # fmt: skip
+                params.append(value)
         if f.created_before is not None:
-            clauses.append(tracked.c.created_at < f.created_before.timestamp())
+            clauses.append(f"created_at < {mark}")
+            params.append(f.created_before.timestamp())
         if f.exclude_runs:
-            clauses.append(tracked.c.run_id.not_in(list(f.exclude_runs)))
+            among("run_id", list(f.exclude_runs), negated=True)
         if f.registries is not None:
             # Records from before kinds had registries ('') belong to whichever defines them.
-            clauses.append(tracked.c.registry.in_(["", *f.registries]))
+            among("registry", ["", *f.registries])
         if f.spare_held_runs:
-            held = sa.select(leases.c.run_id).where(leases.c.lease_until > self._now())
-            clauses.append(tracked.c.run_id.not_in(held))
+            held = f"SELECT run_id FROM tdm_leases WHERE lease_until > {self._sql.now}"  # noqa: S608
+            clauses.append(f"run_id NOT IN ({held})")
         if f.written_before is not None:
-            clauses.append(sa.func.coalesce(tracked.c.written_at, 0) < f.written_before)
-        return clauses
+            clauses.append(f"COALESCE(written_at, 0) < {mark}")
+            params.append(f.written_before)
+        return " AND ".join(clauses) or "1 = 1", params
+
+    def _read(
+        self, sql: str, params: Sequence[Any], *, setting: str | None = None,
+        connection: Any = None,
+    ) -> list[Any]:  # fmt: skip
+        """The rows of one query, on ``connection`` or one of the pool's (``setting``: a
+        PostgreSQL setting for this query's transaction)."""
+        if connection is not None:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if setting is not None and self.postgres:
+                cursor.execute(f"SET LOCAL {setting}")
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            raw.close()  # back to the pool, its transaction (if any) rolled back
 
     def select(
-        self, f: Filter, *, limit: int | None = None, offset: int = 0
+        self, f: Filter, *, limit: int | None = None, offset: int = 0, connection: Any = None
     ) -> list[TrackingRecord]:
+        """Records of ``f``, oldest first (on ``connection``, a SQLite connection of the
+        caller's, or one of the pool's)."""
         if f.tracking_ids is not None and len(f.tracking_ids) > CHUNK:
             found: list[TrackingRecord] = []
             for start in range(0, len(f.tracking_ids), CHUNK):
@@ -85,14 +123,13 @@ class Queries(StoreBase):
                 found += self.select(chunk)
             found.sort(key=lambda r: r.created_at)
             return found[offset:][:limit] if limit is not None else found[offset:]
-        query = (
-            sa.select(*RECORD_COLUMNS).where(*self._where(f))
-            .order_by(tracked.c.created_at, tracked.c.tracking_id).offset(offset)
-        )  # fmt: skip
-        if limit is not None:
-            query = query.limit(limit)
-        with self.engine.connect() as conn:
-            return [record_of(row) for row in conn.execute(query)]
+        where, params = self._where(f)
+        sql = f"SELECT {_COLUMNS} FROM tracked WHERE {where} ORDER BY created_at, tracking_id"  # noqa: S608 -- names
+        if limit is not None or offset:
+            mark = self._sql.mark
+            sql += f" LIMIT {mark} OFFSET {mark}"
+            params += [limit if limit is not None else _NO_LIMIT, offset]
+        return [record_of(row) for row in self._read(sql, params, connection=connection)]
 
     def page(
         self, f: Filter, *, before: Cursor | None, limit: int
@@ -105,30 +142,29 @@ class Queries(StoreBase):
         # (no sort): a run's records ``(run_id, created_at, tracking_id)``, others
         # ``(created_at, tracking_id)``. Other equalities use no index: with a session's
         # index, every page would read all of the session's rows again to sort them.
-        query = sa.select(*RECORD_COLUMNS).where(*self._where(f, indexed=("run_id",)))
+        where, params = self._where(f, indexed=("run_id",))
+        mark = self._sql.mark
         if before is not None:
-            query = query.where(
-                sa.tuple_(tracked.c.created_at, tracked.c.tracking_id) < sa.tuple_(*before)
-            )
-        order = (tracked.c.created_at.desc(), tracked.c.tracking_id.desc())
-        query = query.order_by(*order).limit(limit)
-        with self.engine.connect() as conn:
-            if self.postgres:
-                # Statistics lag behind a table that grew fast (a bulk of records just written):
-                # the planner then guesses few rows and sorts all of a run's instead of reading
-                # the index in order. This transaction sorts only if nothing else will do.
-                conn.exec_driver_sql("SET LOCAL enable_sort = off")
-            rows = conn.execute(query).all()
+            where += f" AND (created_at, tracking_id) < ({mark}, {mark})"
+            params += list(before)
+        sql = (
+            f"SELECT {_COLUMNS} FROM tracked WHERE {where} "  # noqa: S608 -- names
+            f"ORDER BY created_at DESC, tracking_id DESC LIMIT {mark}"
+        )
+        # Statistics lag behind a table that grew fast (a bulk of records just written): the
+        # planner then guesses few rows and sorts all of a run's instead of reading the index
+        # in order. This transaction sorts only if nothing else will do.
+        rows = self._read(sql, [*params, limit], setting="enable_sort = off")
         records = [record_of(row) for row in rows]
         if len(rows) < limit:
             return records, None
-        last = rows[-1]
-        return records, (last.created_at, last.tracking_id)
+        last = records[-1]
+        return records, (rows[-1][_CREATED_AT], last.tracking_id)
 
     def count(self, f: Filter) -> int:
-        query = sa.select(sa.func.count()).select_from(tracked).where(*self._where(f))
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+        where, params = self._where(f)
+        (row,) = self._read(f"SELECT COUNT(*) FROM tracked WHERE {where}", params)  # noqa: S608
+        return int(row[0])
 
     def secret(self, registry: str, kind: str, entity_id: str) -> str | None:
         query = sa.select(tracked.c.secret).where(
@@ -138,3 +174,10 @@ class Queries(StoreBase):
         with self.engine.connect() as conn:
             found = conn.execute(query).scalar_one_or_none()
         return None if found is None else str(found)
+
+
+_COLUMNS = ", ".join(column.name for column in RECORD_COLUMNS)
+_CREATED_AT = [column.name for column in RECORD_COLUMNS].index("created_at")
+_EMPTY = "''"
+_NO_LIMIT = 2**62
+"""A limit that is none (SQLite takes an offset only after a limit)."""

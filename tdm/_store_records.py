@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,28 +44,22 @@ class RecordWrites(StoreBase):
 
     def claim(
         self, tracking_ids: Sequence[str], claimer: str, seconds: float,
-        written_before: float | None = None,
+        written_before: float | None = None, *, connection: Any = None,
     ) -> list[str]:  # fmt: skip
         """Claim records for one cleanup: those not claimed by another (or whose claim ran
         out). Only claimed records are deleted, so two cleanups never both count one. With
         ``written_before``, only records last written before then (a reaper's claim on their
-        run): a holder that came back may have confirmed one since it was read."""
+        run): a holder that came back may have confirmed one since it was read. On
+        ``connection`` (a SQLite connection of the caller's) or one of the pool's."""
         ids = list(dict.fromkeys(tracking_ids))
         got: list[str] = []
-        free = sa.or_(tracked.c.claimed_by.is_(None), tracked.c.claimed_by == claimer,
-                      tracked.c.claim_until < self._now())  # fmt: skip
-        if written_before is not None:
-            free = sa.and_(free, sa.func.coalesce(tracked.c.written_at, 0) < written_before)
-        with self._write(by_key=True) as conn:
+        with self._raw_write(connection, by_key=True) as cursor:
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
-                statement = (
-                    tracked.update()
-                    .where(tracked.c.tracking_id.in_(chunk), free)
-                    .values(claimed_by=claimer, claim_until=self._now() + seconds)
-                    .returning(tracked.c.tracking_id)
-                )
-                got += conn.execute(statement).scalars().all()
+                sql = self._sql.claim(len(chunk), written_before=written_before is not None)
+                params = [claimer, seconds, *chunk, claimer]
+                cursor.execute(sql, params if written_before is None else [*params, written_before])
+                got += [row[0] for row in cursor.fetchall()]
         return got
 
     def written_since(self, tracking_ids: Sequence[str], at: float) -> list[str]:

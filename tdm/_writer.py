@@ -10,7 +10,7 @@ error is its caller's alone. While writes keep coming the thread keeps its conne
 checkout and reset per transaction); idle for :data:`_LINGER`, or after a failure, it gives
 it back to the pool.
 
-On a SQLite file a caller whose write of a few records (:data:`_DIRECT_ROWS`) finds the writer
+On a SQLite file a caller whose write of a few records (:data:`SMALL_ROWS`) finds the writer
 idle makes it itself, on a connection of the writer's that never waits for the file's lock: a
 commit there takes a fraction of the two thread switches it would otherwise cost. If another
 writer holds the lock (the writer's thread, another process) the write goes to the thread as
@@ -25,15 +25,17 @@ import contextlib
 import logging
 import os
 import queue
+import sqlite3
 import threading
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeVar
 
 import anyio
 
 from ._store import Store, Write
+from ._store_base import is_busy
 
-__all__ = ["Writer"]
+__all__ = ["SMALL_ROWS", "NotHere", "Writer"]
 
 log = logging.getLogger("tdm.ledger")
 
@@ -43,17 +45,23 @@ _BATCH = 256
 _LINGER = 0.5
 """Seconds the writer keeps its connection once nothing is left to write."""
 
-_DIRECT_ROWS = 16
-"""Records a write may touch to be made in its caller's thread: a bulk removal (a cleanup's
-page) would hold up the caller's event loop, it goes to the thread."""
+SMALL_ROWS = 16
+"""Records a write, a claim or a read may touch to be made in its caller's thread: a bulk
+removal (a cleanup's page) would hold up the caller's event loop, it goes to a thread."""
 
 _CHECKPOINT_EVERY = 256
 """Commits in callers' threads between two checkpoints by the writer's thread."""
+
+T = TypeVar("T")
 
 _Pending = tuple[Write, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 _CHECKPOINT: Literal["checkpoint"] = "checkpoint"
 """Asks the thread to checkpoint a SQLite file's log."""
 _Item = _Pending | Literal["checkpoint"] | None
+
+
+class NotHere(Exception):
+    """:meth:`Writer.run_here` could not do it in the caller's thread."""
 
 
 class Writer:
@@ -87,31 +95,70 @@ class Writer:
     def _direct_write(self, write: Write) -> bool:
         """On a SQLite file, with the writer idle: make ``write`` here (``True``: committed;
         an error is raised). ``False``: someone else writes, the thread is to do it."""
-        if self._store.postgres or write.rows > _DIRECT_ROWS:
+        if self._store.postgres or write.rows > SMALL_ROWS:
             return False
         if self._applying or not self._queue.empty():
             return False
         if self._pid != os.getpid() or not self._direct.acquire(blocking=False):
             return False
         try:
-            if self._connection is None:
-                self._connection = self._store.raw_connection()
-                cursor = self._connection.cursor()
-                cursor.execute("PRAGMA busy_timeout=0")  # never wait for the lock: the thread will
-                cursor.execute("PRAGMA wal_autocheckpoint=0")  # the thread checkpoints
-            try:
-                if not self._store.write_unless_busy(write, self._connection):
-                    return False
-            except BaseException:  # its caller's error; the connection may be broken: a new one
-                connection, self._connection = self._connection, None
-                connection.invalidate()
-                raise
-            self._commits += 1
-            if self._commits % _CHECKPOINT_EVERY == 0:
-                self._running().put(_CHECKPOINT)
+            if not self._store.write_unless_busy(write, self._here()):
+                return False
+            self._committed()
             return True
+        except BaseException:  # its caller's error; the connection may be broken: a new one
+            self._drop_here()
+            raise
         finally:
             self._direct.release()
+
+    def run_here(self, use: Callable[[Any], T], *, writes: bool) -> T:
+        """On a SQLite file, a small read or claim (``writes``) in the caller's thread, on the
+        connection of :meth:`_direct_write` (which never waits for the file's lock): what
+        ``use(connection)`` returns. Raises :class:`NotHere` when it is not to be done here
+        (on PostgreSQL, the connection in use, a claim while the thread writes) or ``use``
+        found the file locked: the caller then goes to a thread of the pool, as it would
+        have. A read here saves the two thread switches of a worker thread's call, most of
+        its cost: a session's records are a few rows."""
+        if self._store.postgres or (writes and (self._applying or not self._queue.empty())):
+            raise NotHere
+        if self._pid != os.getpid() or not self._direct.acquire(blocking=False):
+            raise NotHere
+        try:
+            result = use(self._here())
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise NotHere from exc
+            self._drop_here()
+            raise
+        except BaseException:
+            self._drop_here()
+            raise
+        finally:
+            self._direct.release()
+        if writes:
+            self._committed()
+        return result
+
+    def _here(self) -> Any:
+        """The connection for writes and reads in callers' threads (made on first use)."""
+        if self._connection is None:
+            self._connection = self._store.raw_connection()
+            cursor = self._connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=0")  # never wait for the lock: the thread will
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # the thread checkpoints
+        return self._connection
+
+    def _drop_here(self) -> None:
+        """After an error the connection of callers' threads may be broken: a new one next."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.invalidate()
+
+    def _committed(self) -> None:
+        self._commits += 1
+        if self._commits % _CHECKPOINT_EVERY == 0:
+            self._running().put(_CHECKPOINT)
 
     def close(self) -> None:
         """Finish what was handed in, then stop the thread."""

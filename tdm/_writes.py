@@ -104,6 +104,8 @@ class HotSql:
     note_failure: str
     mark: str
     """The dialect's positional parameter."""
+    now: str
+    """Now, in epoch seconds, by the database's clock."""
     upsert_confirm: bool
     """A confirm is one statement (PostgreSQL: one round trip, not two), not an update and,
     if the record is gone, an insert."""
@@ -112,6 +114,12 @@ class HotSql:
         """:data:`_BY_IDS`' statement ``name`` for ``count`` ids."""
         return _by_ids(name, self.mark, count)
 
+    def claim(self, count: int, *, written_before: bool) -> str:
+        """Claim ``count`` records for a cleanup, those no other claims (or whose claim ran
+        out), and say which: parameters claimer, seconds, the ids, claimer again (and, with
+        ``written_before``, the time they must have been written before)."""
+        return _claim(self.mark, self.now, count, written_before)
+
     @classmethod
     def of(cls, postgres: bool) -> HotSql:
         now, greatest = (_postgres.NOW, "GREATEST") if postgres else (_sqlite.NOW, "MAX")
@@ -119,12 +127,24 @@ class HotSql:
         for name, text in _HOT_SQL.items():
             sql = text.format(now=now, greatest=greatest)
             made[name] = re.sub(r":(\w+)", r"%(\1)s", sql) if postgres else sql
-        return cls(**made, mark="%s" if postgres else "?", upsert_confirm=postgres)
+        return cls(**made, mark="%s" if postgres else "?", now=now, upsert_confirm=postgres)
 
 
 @functools.lru_cache(maxsize=64)
 def _by_ids(name: str, mark: str, count: int) -> str:
     return _BY_IDS[name].format(ids=", ".join([mark] * count))
+
+
+@functools.lru_cache(maxsize=64)
+def _claim(mark: str, now: str, count: int, written_before: bool) -> str:
+    sql = (
+        f"UPDATE tracked SET claimed_by = {mark}, claim_until = {now} + {mark} "  # noqa: S608
+        f"WHERE tracking_id IN ({', '.join([mark] * count)}) "
+        f"AND (claimed_by IS NULL OR claimed_by = {mark} OR claim_until < {now})"
+    )
+    if written_before:
+        sql += f" AND COALESCE(written_at, 0) < {mark}"
+    return sql + " RETURNING tracking_id"
 
 
 @attrs.frozen

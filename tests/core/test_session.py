@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import anyio
 import pytest
 
@@ -176,6 +178,19 @@ async def test_records_say_who_made_what(manager: tdm.Manager) -> None:
         assert r.params == {"bookCount": 2, "shelf": "poetry", "note": None}
     assert books[0].refs == (("author", data["author"].uuid),)
     assert books[0].label == data["books"][0].isbn
+
+
+async def test_tracking_ids_are_ordered_by_time(manager: tdm.Manager) -> None:
+    """Version 7 UUIDs, their milliseconds first: records made later never sort before ones
+    made earlier (the ledger's index of ids keeps a cleanup's page of records together)."""
+    async with manager.session(keep=True) as s:
+        for _ in range(5):
+            await s.create("author")
+            await anyio.sleep(0.002)  # apart by more than the ids' millisecond (not a timing check)
+    records = sorted(await manager.tracked(session_id=s.session_id), key=lambda r: r.created_at)
+    ids = [uuid.UUID(r.tracking_id) for r in records]
+    assert {i.version for i in ids} == {7}
+    assert sorted(ids) == ids
 
 
 async def test_overrides_are_checked(manager: tdm.Manager) -> None:

@@ -22,6 +22,13 @@ def _intent(run_id: str, tracking_id: str | None = None) -> tdm.TrackingRecord:
     )  # fmt: skip
 
 
+async def _release_later(other: sqlite3.Connection, released: list[bool]) -> None:
+    """Free the write lock ``other`` holds, a moment from now, noting that it did."""
+    await anyio.sleep(0.2)
+    released.append(True)
+    other.execute("COMMIT")
+
+
 async def test_callers_at_once_each_durable_and_a_fault_is_its_callers_alone(
     ledger_url: str,
 ) -> None:
@@ -112,17 +119,39 @@ async def test_a_write_that_finds_the_file_locked_waits_without_holding_up_the_l
         await ledger.add(_intent("run-locked"))  # the writer's own connection is open
         other.execute("BEGIN IMMEDIATE")
 
-        async def release() -> None:
-            await anyio.sleep(0.2)
-            released.append(True)
-            other.execute("COMMIT")
-
         async with anyio.create_task_group() as tg:
-            tg.start_soon(release)
+            tg.start_soon(_release_later, other, released)
             await ledger.add(record)
             assert released == [True]
         (found,) = await ledger.select(tracking_ids=[record.tracking_id])
         assert found.state == "pending"
+    finally:
+        other.close()
+        ledger.close()
+
+
+async def test_small_reads_and_claims_while_the_file_is_locked(tmp_path: Path) -> None:
+    """SQLite: a session's few records are read and claimed in the caller's thread. While
+    another process holds the file's write lock, a read still sees what was committed, and a
+    claim waits for the lock in a worker thread (the caller's loop runs on and frees it),
+    then claims; a second cleanup's claim of the same records gets none."""
+    location = str(tmp_path / "ledger.sqlite3")
+    ledger = tdm.Ledger(location)
+    other = sqlite3.connect(location, isolation_level=None)
+    released: list[bool] = []
+    try:
+        records = [_intent("run-locked") for _ in range(3)]
+        await ledger.add_many(records)
+        ids = [r.tracking_id for r in records]
+        other.execute("BEGIN IMMEDIATE")
+        assert {r.tracking_id for r in await ledger.select(tracking_ids=ids)} == set(ids)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_release_later, other, released)
+            assert await ledger.claim(ids, "cleanup-a", 60.0) == set(ids)
+            assert released == [True]
+        assert await ledger.claim(ids, "cleanup-b", 60.0) == set()
+        assert await ledger.claim(ids, "cleanup-a", 60.0) == set(ids)  # its own claim again
     finally:
         other.close()
         ledger.close()
