@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -30,7 +29,8 @@ def new_tracking_id() -> str:
     rand = int.from_bytes(os.urandom(10), "big")
     rand_a, rand_b = rand >> 68, rand & (2**62 - 1)  # 12 and 62 random bits
     value = (ms & (2**48 - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"  # (as ``str(uuid.UUID(int=value))``, a tenth of its cost)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @attrs.frozen(kw_only=True)

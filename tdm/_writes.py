@@ -171,19 +171,23 @@ class Write:
     def confirm(
         cls, record: TrackingRecord, entity_id: str, label: str | None, secret: str | None
     ) -> Write:
-        confirmed = attrs.evolve(record, state="created", entity_id=entity_id,
-                                 label=label or record.label)  # fmt: skip
-        update = {"tracking_id": record.tracking_id, "entity_id": entity_id,
-                  "label": confirmed.label, "secret": secret}  # fmt: skip
+        label = label or record.label
+        update = {"tracking_id": record.tracking_id, "entity_id": entity_id, "label": label,
+                  "secret": secret}  # fmt: skip
+
+        def again() -> dict[str, Any]:
+            """The whole record, confirmed: for a record that must be written again."""
+            confirmed = attrs.evolve(record, state="created", entity_id=entity_id, label=label)
+            return row_of(confirmed, secret)
 
         def apply(cursor: Any, sql: HotSql) -> None:
             # The entity was written now: a reaper that claimed the run before leaves it alone.
             if sql.upsert_confirm:  # the same in one statement: the update, or the record again
-                cursor.execute(sql.confirm_upsert, row_of(confirmed, secret))
+                cursor.execute(sql.confirm_upsert, again())
                 return
             cursor.execute(sql.confirm, update)
             if cursor.rowcount == 0:  # the record is gone (a cleanup elsewhere dropped it)
-                cursor.execute(sql.insert, row_of(confirmed, secret))
+                cursor.execute(sql.insert, again())
 
         return cls(apply, single=True)
 
