@@ -156,8 +156,18 @@ class StoreBase:
     def write_unless_busy(self, write: Write, connection: Any) -> bool:
         """A SQLite file: apply ``write`` in a transaction of its own on ``connection`` (which
         does not wait for the file's lock), unless another writer holds the lock: then nothing
-        is done (``False``). What the write raises is raised."""
+        is done (``False``). What the write raises is raised. A write of one statement
+        (:attr:`Write.single`) commits by itself, in no transaction of its own: a third of the
+        cost."""
         cursor = connection.cursor()
+        if write.single:
+            try:
+                write.apply(cursor, self._sql)
+            except sqlite3.OperationalError as exc:
+                if is_busy(exc):  # nothing was written; the writer's thread writes it
+                    return False
+                raise
+            return True
         try:
             cursor.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:

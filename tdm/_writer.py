@@ -79,6 +79,10 @@ class Writer:
         """Held by the caller writing on :attr:`_connection` (one at a time)."""
         self._connection: Any = None
         self._commits = 0
+        self._checkpoints_asked = 0
+        """Checkpoints asked of the thread (counted by callers, holding :attr:`_direct`)."""
+        self._checkpoints_taken = 0
+        """Checkpoint requests the thread took from the queue (counted by the thread)."""
 
     async def write(self, write: Write) -> None:
         """Return once ``write`` is committed (or raise what it raised). Like a worker
@@ -97,7 +101,7 @@ class Writer:
         an error is raised). ``False``: someone else writes, the thread is to do it."""
         if self._store.postgres or write.rows > SMALL_ROWS:
             return False
-        if self._applying or not self._queue.empty():
+        if self._applying or self._writes_queued():
             return False
         if self._pid != os.getpid() or not self._direct.acquire(blocking=False):
             return False
@@ -120,7 +124,7 @@ class Writer:
         found the file locked: the caller then goes to a thread of the pool, as it would
         have. A read here saves the two thread switches of a worker thread's call, most of
         its cost: a session's records are a few rows."""
-        if self._store.postgres or (writes and (self._applying or not self._queue.empty())):
+        if self._store.postgres or (writes and (self._applying or self._writes_queued())):
             raise NotHere
         if self._pid != os.getpid() or not self._direct.acquire(blocking=False):
             raise NotHere
@@ -159,7 +163,13 @@ class Writer:
     def _committed(self) -> None:
         self._commits += 1
         if self._commits % _CHECKPOINT_EVERY == 0:
+            self._checkpoints_asked += 1
             self._running().put(_CHECKPOINT)
+
+    def _writes_queued(self) -> bool:
+        """Writes wait for the thread. A request to checkpoint does not count: the write that
+        follows it would otherwise wait for the thread to sync the file (tens of ms)."""
+        return self._queue.qsize() > self._checkpoints_asked - self._checkpoints_taken
 
     def close(self) -> None:
         """Finish what was handed in, then stop the thread."""
@@ -176,6 +186,7 @@ class Writer:
     def _running(self) -> queue.SimpleQueue[_Item]:
         if self._pid != os.getpid():  # a forked child: its parent's thread is not its own
             self._queue, self._thread, self._pid = queue.SimpleQueue(), None, os.getpid()
+            self._checkpoints_asked = self._checkpoints_taken = 0
             self._connection, self._applying = None, False
         if self._thread is None:
             with self._start:
@@ -208,6 +219,7 @@ class Writer:
                         batch.append(item)
                     else:
                         checkpoint = True
+                        self._checkpoints_taken += 1
                     if len(batch) >= _BATCH:
                         break
                     try:

@@ -157,8 +157,9 @@ class Write:
     rows: int = 1
     """Records it writes (at most)."""
     single: bool = False
-    """One statement on PostgreSQL: written alone by the writer, it commits by itself (one
-    round trip instead of three)."""
+    """One statement: written alone, it commits by itself (on PostgreSQL one round trip
+    instead of three). On SQLite a confirm is an update and, in the rare case its record is
+    gone, an insert: each safe to make again if the second finds the file locked."""
 
     @classmethod
     def add(cls, records: Sequence[TrackingRecord]) -> Write:
