@@ -48,6 +48,10 @@ class Ledger:
     ``tdm ledger migrate``.
     """
 
+    _small_rows = SMALL_ROWS
+    """Reads of at most this many records (by id) are made in the caller's thread on a
+    SQLite file, when it can: a session reads its own records by id while they are few."""
+
     def __init__(
         self, location: str | Path, *, secret: str | None = None, migrate: bool = True
     ) -> None:
@@ -84,7 +88,7 @@ class Ledger:
     ) -> T:
         """``fn`` of the store on at most ``rows`` records: in this thread when the writer can
         (see :meth:`Writer.run_here`), else in a worker thread as :meth:`_call`."""
-        if self._writer is not None and rows <= SMALL_ROWS:
+        if self._writer is not None and rows <= self._small_rows:
             try:
                 return self._writer.run_here(
                     lambda connection: fn(*args, connection=connection, **kwargs), writes=writes
@@ -202,7 +206,7 @@ class Ledger:
         if limit is not None:
             bounds.append(limit)
         return await self._small(self.store.select, where, limit=limit, offset=offset,
-                                 rows=min(bounds, default=SMALL_ROWS + 1))  # fmt: skip
+                                 rows=min(bounds, default=self._small_rows + 1))  # fmt: skip
 
     async def pages(self, size: int, **filters: Any) -> AsyncIterator[list[TrackingRecord]]:
         """The records :meth:`select` would return (same filters), newest first, ``size`` at

@@ -32,7 +32,6 @@ from ._report import CleanupReport, LeakWarning
 from ._selection import PROTECTED_RUNS
 from ._slots import Slots
 from ._undo import bounded_cleanup, undo
-from ._writer import SMALL_ROWS
 
 if TYPE_CHECKING:
     from ._manager import Manager
@@ -497,7 +496,7 @@ class Session:
         """The ledger's records of this session's entities that are still there."""
         if tracking_ids is not None and not tracking_ids:
             return []
-        if tracking_ids is None and len(self._tracking_ids) <= SMALL_ROWS:
+        if tracking_ids is None and len(self._tracking_ids) <= self.manager.ledger._small_rows:
             tracking_ids = self._tracking_ids  # the same records, read by key
         return await self.manager.ledger.select(
             session_id=self.session_id,

@@ -130,6 +130,9 @@ class Writer:
             raise NotHere
         try:
             result = use(self._here())
+            if writes:
+                self._committed()
+            return result
         except sqlite3.OperationalError as exc:
             if is_busy(exc):
                 raise NotHere from exc
@@ -140,9 +143,6 @@ class Writer:
             raise
         finally:
             self._direct.release()
-        if writes:
-            self._committed()
-        return result
 
     def _here(self) -> Any:
         """The connection for writes and reads in callers' threads (made on first use): the
@@ -161,6 +161,8 @@ class Writer:
             connection.invalidate()
 
     def _committed(self) -> None:
+        """A commit in a caller's thread (holding :attr:`_direct`): now and then the thread is
+        asked to checkpoint."""
         self._commits += 1
         if self._commits % _CHECKPOINT_EVERY == 0:
             self._checkpoints_asked += 1
