@@ -18,6 +18,9 @@ import socket
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
+
+import anyio.to_thread
 
 from ._store import Store
 
@@ -71,13 +74,33 @@ class LeaseKeeper:
         other holders' leases are theirs): what the run left is then kept ``keep_for`` or,
         once nobody holds it, reaped at the next sweep."""
         with self._renewing:  # a renewal in flight would take the lease again after its end
-            with self._lock:
-                self._held[run_id] -= 1
-                last = self._held[run_id] <= 0
-                if last:
-                    del self._held[run_id]
-            if last and end:
+            if self._let_go(run_id) and end:
                 self.store.end(run_id, self.holder, keep_for)
+
+    async def release_async(
+        self, run_id: str, ending: Callable[[str, str, float | None], Awaitable[None]]
+    ) -> None:
+        """:meth:`release` (ending the lease) from an event loop: unless a renewal is in
+        flight, the lease's end is written by ``ending(run_id, holder, keep_for)`` (the
+        ledger's, in the caller's thread or its writer's), no worker thread of its own;
+        otherwise as :meth:`release` in a worker thread, once the renewal is done."""
+        if not self._renewing.acquire(blocking=False):
+            await anyio.to_thread.run_sync(self.release, run_id)
+            return
+        try:  # (a renewal that starts meanwhile waits, as it would for release)
+            if self._let_go(run_id):
+                await ending(run_id, self.holder, None)
+        finally:
+            self._renewing.release()
+
+    def _let_go(self, run_id: str) -> bool:
+        """Hold ``run_id`` once less; ``True`` when that was this process's last hold."""
+        with self._lock:
+            self._held[run_id] -= 1
+            last = self._held[run_id] <= 0
+            if last:
+                del self._held[run_id]
+        return last
 
     def _run(self) -> None:
         while True:

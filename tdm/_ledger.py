@@ -258,7 +258,7 @@ class Ledger:
 
     async def end(self, run_id: str, holder: str, keep_for: float | None) -> None:
         """``holder``'s lease ends (other holders keep theirs); ``keep_for`` keeps the data."""
-        await self._call(self.store.end, run_id, holder, keep_for)
+        await self._write(Write.end(run_id, holder, keep_for))
 
     async def run(self, run_id: str) -> RunRow | None:
         return await self._call(self.store.run, run_id)

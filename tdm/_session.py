@@ -184,7 +184,7 @@ class Session:
             with anyio.CancelScope(shield=True):
                 if self._holding:
                     self._holding = False
-                    await anyio.to_thread.run_sync(self.manager.leases.release, self.run_id)
+                    await self.manager.leases.release_async(self.run_id, self.manager.ledger.end)
                 if self._owns_clients:
                     await self._clients.aclose()
 

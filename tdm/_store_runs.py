@@ -51,12 +51,7 @@ class Runs(StoreBase):
         """``holder`` is done: its lease ends (other holders' leases stay); with ``keep_for``
         what the run left is kept that long from now (``0``: no longer), else it is reaped
         once nobody holds or keeps the run."""
-        sql, run = self._sql, {"run_id": run_id}
-        with self._raw_write() as cursor:
-            cursor.execute(sql.ensure_run, run)
-            cursor.execute(sql.end, run | {"holder": holder})
-            if keep_for is not None:
-                cursor.execute(sql.keep, run | {"seconds": keep_for})
+        self.write([Write.end(run_id, holder, keep_for)])
 
     def _leases_of(self, conn: Connection, run_ids: Sequence[str]) -> dict[str, list[Lease]]:
         found: dict[str, list[Lease]] = {}

@@ -226,6 +226,19 @@ class Write:
         return cls(apply, rows=len(ids), single=len(ids) <= CHUNK)
 
     @classmethod
+    def end(cls, run_id: str, holder: str, keep_for: float | None) -> Write:
+        """See :meth:`~tdm._store.Store.end`."""
+        run = {"run_id": run_id}
+
+        def apply(cursor: Any, sql: HotSql) -> None:
+            cursor.execute(sql.ensure_run, run)
+            cursor.execute(sql.end, run | {"holder": holder})
+            if keep_for is not None:
+                cursor.execute(sql.keep, run | {"seconds": keep_for})
+
+        return cls(apply)
+
+    @classmethod
     def touch(
         cls,
         run_id: str,
