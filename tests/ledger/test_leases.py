@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 
+import anyio
+
 import tdm
 from tdm._leases import LeaseKeeper
 from tdm.boundary import sweep
@@ -113,6 +115,36 @@ async def test_a_session_holds_its_run_beside_other_holders(
     assert run is not None
     assert run.holders(store.now()) == ["with-run"]
     assert things.ids() == set()
+
+
+async def test_a_session_ending_during_a_renewal_ends_its_lease_after_it(
+    manager: tdm.Manager,
+) -> None:
+    """A session ends while its keeper renews its leases: the end waits for the renewal (in a
+    worker thread; the event loop runs on), so the renewal cannot take the lease again after
+    it; then the session's lease is gone."""
+    keeper, store = manager.leases, manager.ledger.store
+    session = manager.session(run_id="run-renewing")
+    await session.__aenter__()
+    ended = anyio.Event()
+
+    async def end_session() -> None:
+        await session.__aexit__(None, None, None)
+        ended.set()
+
+    with keeper._renewing:  # a renewal in flight
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(end_session)
+            await anyio.sleep(0.2)  # a chance to end too early (it must not)
+            assert not ended.is_set()
+            run = store.run("run-renewing")
+            assert run is not None
+            assert run.holders(store.now()) == [keeper.holder]
+            keeper._renewing.release()  # the renewal is done: the end goes on
+            await ended.wait()
+            keeper._renewing.acquire()  # (for the ``with`` to release)
+    run = store.run("run-renewing")
+    assert run is None or run.holders(store.now()) == []
 
 
 async def test_tdm_runs_shows_the_live_holders(manager: tdm.Manager) -> None:
