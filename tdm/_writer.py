@@ -79,8 +79,8 @@ class Writer:
         """Held by the caller writing on :attr:`_connection` (one at a time)."""
         self._connection: Any = None
         self._commits = 0
-        self._checkpoints_asked = 0
-        """Checkpoints asked of the thread (counted by callers, holding :attr:`_direct`)."""
+        """Commits in callers' threads (counted holding :attr:`_direct`); every
+        :data:`_CHECKPOINT_EVERY` th asks the thread to checkpoint."""
         self._checkpoints_taken = 0
         """Checkpoint requests the thread took from the queue (counted by the thread)."""
 
@@ -165,13 +165,13 @@ class Writer:
         asked to checkpoint."""
         self._commits += 1
         if self._commits % _CHECKPOINT_EVERY == 0:
-            self._checkpoints_asked += 1
             self._running().put(_CHECKPOINT)
 
     def _writes_queued(self) -> bool:
         """Writes wait for the thread. A request to checkpoint does not count: the write that
         follows it would otherwise wait for the thread to sync the file (tens of ms)."""
-        return self._queue.qsize() > self._checkpoints_asked - self._checkpoints_taken
+        asked = self._commits // _CHECKPOINT_EVERY
+        return self._queue.qsize() > asked - self._checkpoints_taken
 
     def close(self) -> None:
         """Finish what was handed in, then stop the thread."""
@@ -188,7 +188,7 @@ class Writer:
     def _running(self) -> queue.SimpleQueue[_Item]:
         if self._pid != os.getpid():  # a forked child: its parent's thread is not its own
             self._queue, self._thread, self._pid = queue.SimpleQueue(), None, os.getpid()
-            self._checkpoints_asked = self._checkpoints_taken = 0
+            self._commits = self._checkpoints_taken = 0
             self._connection, self._applying = None, False
         if self._thread is None:
             with self._start:

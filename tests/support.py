@@ -115,6 +115,19 @@ def serving_in_thread(app: Any) -> Iterator[str]:
         sock.close()
 
 
+def stop(process: subprocess.Popen[Any], signum: int, timeout: float) -> None:
+    """Send ``signum`` to a process still running and wait up to ``timeout`` for it to end;
+    kill it if it has not."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signum)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def lines_until_blank(process: subprocess.Popen[str], timeout: float = 30.0) -> list[str]:
     """What a process prints up to its first empty line (``tdm serve --demo``'s
     announcement)."""

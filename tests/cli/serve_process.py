@@ -14,6 +14,8 @@ from pathlib import Path
 
 import attrs
 
+from ..support import stop
+
 TDM = str(Path(sys.executable).parent / "tdm")
 START_TIMEOUT = 30.0
 
@@ -67,13 +69,7 @@ def serving(args: list[str], env: dict[str, str], cwd: Path, *, until: str) -> I
             served.printed.append(line)
         yield served
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, signal.SIGINT, timeout=20)
         served.stdout = "".join(served.printed) + _drain(lines)
         served.stderr = _drain(errors)
         for stream in (process.stdout, process.stderr):

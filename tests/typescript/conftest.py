@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import attrs
 import pytest
 
-from ..support import Inspector
+from ..support import Inspector, stop
 
 PACKAGE = Path(__file__).parents[2] / "clients" / "typescript"
 TDM = str(Path(sys.executable).parent / "tdm")
@@ -138,9 +138,4 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             yield Demo(urls["tdm API"], auth, backend, shop, token)
             shop.close()
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, signal.SIGTERM, timeout=30)
