@@ -12,12 +12,20 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import httpx2
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["ByHand"]
+import tdm
+import tdm_scenarios
+from tdm_scenarios._sql import open_engine
+
+__all__ = ["ADMIN", "ByHand", "Contest", "contest"]
+
+ADMIN = {"email": "admin@shop.test", "password": "Admin-Passw0rd"}
 
 
 class ByHand:
@@ -98,3 +106,35 @@ class ByHand:
             *(self.order(user, token, n, made[:count]) for n, count in enumerate(lines))
         )
         await self.clean(user_id, list(orders), made)
+
+
+Contest = tuple[tdm.Manager, ByHand, Callable[[], Awaitable[None]]]
+"""A seeded manager, the script, and tdm's side of the comparison as one call."""
+
+
+@asynccontextmanager
+async def contest(settings: tdm.Settings, orders: int) -> AsyncIterator[Contest]:
+    """Both sides of a comparison on the shop ``settings`` point at (``AUTH_SERVICE_URL``,
+    ``BACKEND_URL`` and ``BACKEND_DB_URL`` in its env): tdm's manager, seeded, and the script on
+    clients of its own, logged in as the admin. tdm's side runs user-with-orders(``orders``) in
+    a session, removed on leaving it."""
+    env = settings.env
+    db = open_engine("BACKEND_DB_URL", env["BACKEND_DB_URL"], settings)
+    try:
+        async with (
+            tdm.Manager(settings, registry=tdm_scenarios.registry) as manager,
+            httpx2.AsyncClient(base_url=env["AUTH_SERVICE_URL"], trust_env=False) as auth,
+            httpx2.AsyncClient(base_url=env["BACKEND_URL"], trust_env=False) as backend,
+        ):
+            await tdm_scenarios.seed(manager)
+            token = (await auth.post("/auth/login", json=ADMIN)).json()["accessToken"]
+            script = ByHand(auth, backend, {"Authorization": f"Bearer {token}"}, db, orders)
+
+            async def by_tdm() -> None:
+                async with manager.session() as s:
+                    await s.run("user-with-orders", order_count=orders)
+
+            yield manager, script, by_tdm
+        manager.ledger.close()
+    finally:
+        await db.dispose()

@@ -25,21 +25,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import anyio
-import httpx2
 
 import tdm
-import tdm_scenarios
-from tdm_scenarios._sql import open_engine
 
 from ._latency_proxy import LatencyProxy, latency_proxy
 from ._report import Row, render, verdict
-from .baseline_script import ByHand
+from .baseline_script import contest
 from .http import _shop as cheap_hashing_shop
 
 __all__ = ["bench_depth"]
 
 LATENCY, ORDERS, DEPTH, TARGET = 0.020, 5, 5, 1.3
-ADMIN = {"email": "admin@shop.test", "password": "Admin-Passw0rd"}
 
 
 async def _timed(fn: Callable[[], Awaitable[object]]) -> float:
@@ -61,24 +57,9 @@ async def bench_depth(tmp: Path, rounds: int) -> list[Row]:
         env = {k: v for k, v in shop.env().items() if k != "AUTH_DB_URL"}
         env |= {"AUTH_SERVICE_URL": auth_proxy.url, "BACKEND_URL": backend_proxy.url}
         settings = tdm.Settings(ledger_path=tmp / "latency.sqlite3", env=env)
-        db = open_engine("BACKEND_DB_URL", env["BACKEND_DB_URL"], settings)
-        async with (
-            tdm.Manager(settings, registry=tdm_scenarios.registry) as manager,
-            httpx2.AsyncClient(base_url=auth_proxy.url, trust_env=False) as auth,
-            httpx2.AsyncClient(base_url=backend_proxy.url, trust_env=False) as backend,
-        ):
-            await tdm_scenarios.seed(manager)
-            token = (await auth.post("/auth/login", json=ADMIN)).json()["accessToken"]
-            script = ByHand(auth, backend, {"Authorization": f"Bearer {token}"}, db, ORDERS)
-
-            async def by_tdm() -> None:
-                async with manager.session() as s:
-                    await s.run("user-with-orders", order_count=ORDERS)
-
+        async with contest(settings, ORDERS) as (_, script, by_tdm):
             variants = {"tdm": by_tdm, "serial": script.serial, "concurrent": script.concurrent}
             times, sent = await _interleaved(variants, rounds, (auth_proxy, backend_proxy))
-        await db.dispose()
-        manager.ledger.close()
     t, s, c = (statistics.median(times[name]) for name in ("tdm", "serial", "concurrent"))
     floor = DEPTH * LATENCY
     name = f"user-with-orders({ORDERS}) + cleanup, +{LATENCY * 1000:.0f} ms per request"

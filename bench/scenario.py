@@ -26,12 +26,11 @@ from tdm_scenarios._sql import open_engine
 
 from ._report import Row, render, verdict
 from ._shop import Shop, shop_process
-from .baseline_script import ByHand
+from .baseline_script import ADMIN, ByHand
 
 __all__ = ["bench_scenario"]
 
 ORDERS, CPU_TARGET = 3, 1.15
-ADMIN = {"email": "admin@shop.test", "password": "Admin-Passw0rd"}
 
 
 async def _measured(fn: Callable[[], Awaitable[object]]) -> tuple[float, float]:
