@@ -1,16 +1,16 @@
 """The HTTP layer's cost: ``python -m bench.http``. Prints a table.
 
 1. Latency the HTTP API adds per call: ``POST /api/scenarios/empty-cart`` against the same
-   scenario run by the core in this process, on the same shop, interleaved; the difference of
-   the medians. Twice: to ``tdm serve`` in a process of its own (as deployed), and to the same
-   app served by uvicorn on a real socket in this process (the HTTP layer alone, target: at
-   most 2 ms). A trivial request back to back and after 20 ms idle shows what waking the
-   processes up costs on this machine: the difference between the two. Of the HTTP layer,
-   the server's own share (uvicorn and the app, as ``tdm serve`` configures them): the same
-   request sent by a minimal HTTP/1.1 client on one kept-alive connection, so that the
-   client library's cost (httpx2's, in the row above it) is left out.
+   scenario run by the core in this process, on the same shop, interleaved round by round; the
+   median of the rounds' differences. Twice: to ``tdm serve`` in a process of its own (as
+   deployed), and to the same app served by uvicorn on a real socket in this process (the
+   HTTP layer alone, target: at most 2 ms). A trivial request back to back and after 20 ms
+   idle shows what waking the processes up costs on this machine: the difference between the
+   two. Of the HTTP layer, the server's own share (uvicorn and the app, as ``tdm serve``
+   configures them): the same request sent by a minimal HTTP/1.1 client on one kept-alive
+   connection, so that the client library's cost (httpx2's, in the row above it) is left out.
 2. p50 latency of the same with 8 and 32 callers at once, to ``tdm serve`` against the core
-   with as many tasks (target: within 1.3x).
+   with as many tasks (target: within 1.3x), in alternating turns of one call per caller.
 3. Throughput of ``POST /api/users`` with 16 concurrent callers, next to the core creating
    users with 16 concurrent tasks in process.
 
@@ -175,16 +175,25 @@ async def bench_latency(
     for _ in range(rounds):
         for name, fn in variants.items():
             times[name].append(await _timed(fn))
-    c, p, loc, m = (statistics.median(times[n]) for n in ("core", "process", "local", "minimal"))
+    c, p, loc = (statistics.median(times[n]) for n in ("core", "process", "local"))
+
+    def added(name: str) -> float:
+        """What ``name`` adds to the core, in ms: the median of the rounds' differences (each
+        round's pair ran back to back, so the machine's speed drifting cancels out)."""
+        return (
+            statistics.median(t - core for core, t in zip(times["core"], times[name], strict=True))
+            * 1000
+        )
+
     return [
         ("empty-cart, core in process", f"{c * 1000:.2f} ms", "1.00", ""),
         ("empty-cart, POST to tdm serve (own process)", f"{p * 1000:.2f} ms", f"{p / c:.2f}", ""),
-        ("  added by HTTP and the process hop", f"{(p - c) * 1000:.2f} ms", "", ""),
+        ("  added by HTTP and the process hop", f"{added('process'):.2f} ms", "", ""),
         ("empty-cart, POST to the app in this process", f"{loc * 1000:.2f} ms",
          f"{loc / c:.2f}", ""),
-        ("  added by the HTTP layer (socket, uvicorn, app)", f"{(loc - c) * 1000:.2f} ms", "",
-         verdict((loc - c) * 1000, 2, " ms")),
-        ("  of which the server's (a minimal client)", f"{(m - c) * 1000:.2f} ms", "", ""),
+        ("  added by the HTTP layer (socket, uvicorn, app)", f"{added('local'):.2f} ms", "",
+         verdict(added("local"), 2, " ms")),
+        ("  of which the server's (a minimal client)", f"{added('minimal'):.2f} ms", "", ""),
     ]  # fmt: skip
 
 
@@ -246,7 +255,8 @@ async def bench_concurrent_latency(
     manager: tdm.Manager, remote: httpx2.AsyncClient, rounds: int, levels: tuple[int, ...] = (8, 32)
 ) -> list[Row]:
     """p50 of empty-cart with ``n`` callers at once: POST to ``tdm serve`` against the core with
-    ``n`` tasks in this process; interleaved per level."""
+    ``n`` tasks in this process. Interleaved per level in ``2 * rounds`` turns of one call per
+    caller each, so that this machine's speed drifting over the run weighs on both alike."""
     scenario = manager.catalog.scenario("empty-cart")
 
     async def core() -> None:
@@ -262,8 +272,7 @@ async def bench_concurrent_latency(
         found: list[float] = []
 
         async def caller() -> None:
-            for _ in range(rounds):
-                found.append(await _timed(one))
+            found.append(await _timed(one))
 
         async with anyio.create_task_group() as tg:
             for _ in range(callers):
@@ -274,9 +283,9 @@ async def bench_concurrent_latency(
     for callers in levels:
         await each_timed(callers, core), await each_timed(callers, http)  # warm
         times: dict[str, list[float]] = {"core": [], "http": []}
-        for _ in range(2):
-            times["core"] += await each_timed(callers, core)
-            times["http"] += await each_timed(callers, http)
+        for _ in range(rounds):  # each twice a turn, alternating which goes first
+            for name in ("core", "http", "http", "core"):
+                times[name] += await each_timed(callers, core if name == "core" else http)
         c, h = statistics.median(times["core"]), statistics.median(times["http"])
         rows += [
             (f"empty-cart p50, {callers} at once, core", f"{c * 1000:.2f} ms", "1.00", ""),
