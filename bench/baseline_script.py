@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import httpx2
@@ -23,7 +23,7 @@ import tdm
 import tdm_scenarios
 from tdm_scenarios._sql import open_engine
 
-__all__ = ["ADMIN", "ByHand", "Contest", "contest"]
+__all__ = ["ADMIN", "ByHand", "contest", "script_on", "tdm_side"]
 
 ADMIN = {"email": "admin@shop.test", "password": "Admin-Passw0rd"}
 
@@ -108,33 +108,41 @@ class ByHand:
         await self.clean(user_id, list(orders), made)
 
 
-Contest = tuple[tdm.Manager, ByHand, Callable[[], Awaitable[None]]]
-"""A seeded manager, the script, and tdm's side of the comparison as one call."""
-
-
 @asynccontextmanager
-async def contest(settings: tdm.Settings, orders: int) -> AsyncIterator[Contest]:
-    """Both sides of a comparison on the shop ``settings`` point at (``AUTH_SERVICE_URL``,
-    ``BACKEND_URL`` and ``BACKEND_DB_URL`` in its env): tdm's manager, seeded, and the script on
-    clients of its own, logged in as the admin. tdm's side runs user-with-orders(``orders``) in
-    a session, removed on leaving it."""
-    env = settings.env
-    db = open_engine("BACKEND_DB_URL", env["BACKEND_DB_URL"], settings)
+async def script_on(env: Mapping[str, str], orders: int) -> AsyncIterator[ByHand]:
+    """The script on the shop ``env`` points at (``AUTH_SERVICE_URL``, ``BACKEND_URL``,
+    ``BACKEND_DB_URL``), on clients of its own, logged in as the admin."""
+    db = open_engine("BACKEND_DB_URL", env["BACKEND_DB_URL"], tdm.Settings())
     try:
         async with (
-            tdm.Manager(settings, registry=tdm_scenarios.registry) as manager,
             httpx2.AsyncClient(base_url=env["AUTH_SERVICE_URL"], trust_env=False) as auth,
             httpx2.AsyncClient(base_url=env["BACKEND_URL"], trust_env=False) as backend,
         ):
-            await tdm_scenarios.seed(manager)
             token = (await auth.post("/auth/login", json=ADMIN)).json()["accessToken"]
-            script = ByHand(auth, backend, {"Authorization": f"Bearer {token}"}, db, orders)
-
-            async def by_tdm() -> None:
-                async with manager.session() as s:
-                    await s.run("user-with-orders", order_count=orders)
-
-            yield manager, script, by_tdm
-        manager.ledger.close()
+            yield ByHand(auth, backend, {"Authorization": f"Bearer {token}"}, db, orders)
     finally:
         await db.dispose()
+
+
+def tdm_side(manager: tdm.Manager, orders: int) -> Callable[[], Awaitable[None]]:
+    """tdm's side: user-with-orders(``orders``) in a session of ``manager``, removed on
+    leaving it."""
+
+    async def run() -> None:
+        async with manager.session() as s:
+            await s.run("user-with-orders", order_count=orders)
+
+    return run
+
+
+@asynccontextmanager
+async def contest(
+    settings: tdm.Settings, orders: int
+) -> AsyncIterator[tuple[ByHand, Callable[[], Awaitable[None]]]]:
+    """Both sides of a comparison on the shop ``settings`` points at: the script
+    (:func:`script_on`) and tdm's side (:func:`tdm_side`) on a manager of its own, seeded."""
+    async with tdm.Manager(settings, registry=tdm_scenarios.registry) as manager:
+        await tdm_scenarios.seed(manager)
+        async with script_on(settings.env, orders) as script:
+            yield script, tdm_side(manager, orders)
+    manager.ledger.close()

@@ -57,7 +57,7 @@ async def bench_depth(tmp: Path, rounds: int) -> list[Row]:
         env = {k: v for k, v in shop.env().items() if k != "AUTH_DB_URL"}
         env |= {"AUTH_SERVICE_URL": auth_proxy.url, "BACKEND_URL": backend_proxy.url}
         settings = tdm.Settings(ledger_path=tmp / "latency.sqlite3", env=env)
-        async with contest(settings, ORDERS) as (_, script, by_tdm):
+        async with contest(settings, ORDERS) as (script, by_tdm):
             variants = {"tdm": by_tdm, "serial": script.serial, "concurrent": script.concurrent}
             times, sent = await _interleaved(variants, rounds, (auth_proxy, backend_proxy))
     t, s, c = (statistics.median(times[name]) for name in ("tdm", "serial", "concurrent"))

@@ -18,15 +18,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
-import httpx2
 
 import tdm
 import tdm_scenarios
-from tdm_scenarios._sql import open_engine
 
 from ._report import Row, render, verdict
 from ._shop import Shop, shop_process
-from .baseline_script import ADMIN, ByHand
+from .baseline_script import script_on, tdm_side
 
 __all__ = ["bench_scenario"]
 
@@ -42,27 +40,11 @@ async def _measured(fn: Callable[[], Awaitable[object]]) -> tuple[float, float]:
 
 async def bench_scenario(shop: Shop, manager: tdm.Manager, rounds: int) -> list[Row]:
     """user-with-orders(3) plus cleanup: tdm against the same calls written by hand."""
-    db = open_engine("BACKEND_DB_URL", shop.env()["BACKEND_DB_URL"], tdm.Settings())
-    async with (
-        httpx2.AsyncClient(base_url=shop.auth_url) as auth,
-        httpx2.AsyncClient(base_url=shop.backend_url) as backend,
-    ):
-        token = (await auth.post("/auth/login", json=ADMIN)).json()["accessToken"]
-        script = ByHand(auth, backend, {"Authorization": f"Bearer {token}"}, db, ORDERS)
-
-        async def by_tdm() -> None:
-            async with manager.session() as s:
-                await s.run("user-with-orders", order_count=ORDERS)
-
+    async with script_on(shop.env(), ORDERS) as script:
         # A manager that is not open: every session opens (and closes) its own clients.
         unopened = tdm.Manager(manager.settings, registry=manager.catalog, ledger=manager.ledger)
-
-        async def by_tdm_own_clients() -> None:
-            async with unopened.session() as s:
-                await s.run("user-with-orders", order_count=ORDERS)
-
-        variants = {"hand": script.serial, "tdm": by_tdm, "own": by_tdm_own_clients,
-                    "at once": script.concurrent}  # fmt: skip
+        variants = {"hand": script.serial, "tdm": tdm_side(manager, ORDERS),
+                    "own": tdm_side(unopened, ORDERS), "at once": script.concurrent}  # fmt: skip
         walls: dict[str, list[float]] = {name: [] for name in variants}
         cpus: dict[str, list[float]] = {name: [] for name in variants}
         for fn in variants.values():
@@ -72,7 +54,6 @@ async def bench_scenario(shop: Shop, manager: tdm.Manager, rounds: int) -> list[
                 wall, cpu = await _measured(fn)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-    await db.dispose()
     h, t, o, _ = (statistics.median(walls[name]) for name in variants)
     ch, ct, co, cc = (statistics.median(cpus[name]) for name in variants)
     name = f"user-with-orders({ORDERS}) + cleanup"
