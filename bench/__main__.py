@@ -9,7 +9,7 @@ bench.latency`` (20 ms per request), ``python -m bench.http`` (the HTTP layer), 
 bench.ledger`` (the ledger's cost per entity and per scenario, SQLite and PostgreSQL),
 ``python -m bench.scale`` (cleanup's cost per entity and ``tdm serve``'s memory, 1,000 to
 100,000 tracked entities), ``python -m bench.startup`` (start-up times). Not in the full run:
-``python -m bench.profile`` says where a scenario's client CPU goes, tdm's against the script's.
+``python -m bench.profile`` says where a scenario's client CPU goes, tdm's against the scripts'.
 """
 
 from __future__ import annotations

@@ -1,16 +1,18 @@
 """Where one scenario's client CPU goes: ``python -m bench.profile``. Prints two tables.
 
-user-with-orders(3) plus its cleanup, as :mod:`bench.scenario` measures it, by tdm and by the
-serial hand-written script in turn, many rounds each. No targets: this says where the CPU time
-of ``bench.scenario``'s "client CPU" rows goes, so that work on it starts from numbers.
+user-with-orders(3) plus its cleanup, as :mod:`bench.scenario` measures it, by tdm, by the
+serial hand-written script and by the script recording what it makes with Faker's values (the
+floor of the same work, :meth:`~bench.baseline_script.ByHand.recorded`) in turn, many rounds
+each. No targets: this says where the CPU time of ``bench.scenario``'s "client CPU" rows
+goes, so that work on it starts from numbers.
 
 1. **Buckets.** Each time this process has used 5 ms of CPU (``ITIMER_PROF``; at 1 ms the
    sampling itself weighs on what it measures) the main thread's stack is put in one bucket,
    the first that one of its frames belongs to: the HTTP client (httpx2, httpcore2, h11), SQL
-   (tdm's ledger, SQLAlchemy, the drivers; the script's deletes are SQL too), data generation
-   (Faker), the shop's kinds and scenarios, the rest of tdm, and the event loop with
-   everything else. Each bucket's share of the main thread's CPU time, in ms per scenario, for
-   tdm and for the script, and the difference.
+   (tdm's ledger, SQLAlchemy, the drivers; the scripts' deletes and records are SQL too),
+   data generation (Faker), the shop's kinds and scenarios, the rest of tdm, and the event
+   loop with everything else. Each bucket's share of the main thread's CPU time, in ms per
+   scenario, for each of the three, and tdm's difference from each script.
 2. **Exact counts.** tdm's synchronous hot spots, timed with the thread's CPU clock by
    wrappers put around them for the run: the ledger's writes and its small reads and claims in
    the caller's thread, building an entity's values (Faker reseeded per entity included) and
@@ -48,7 +50,7 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HTTP client (httpx2, httpcore2, h11)", ("/httpx2/", "/httpcore2/", "/h11/")),
     ("SQL (the ledger's modules, SQLAlchemy, drivers)", (
         "/tdm/_writer.py", "/tdm/_writes.py", "/tdm/_store", "/tdm/_ledger.py", "/tdm/_rows.py",
-        "/sqlalchemy/", "/aiosqlite/", "/psycopg/",
+        "/sqlalchemy/", "/aiosqlite/", "/psycopg/", "/bench/_records.py",
     )),
     ("data generation (Faker)", ("/faker/",)),
     ("the shop's kinds and scenarios", ("/tdm_scenarios/",)),
@@ -149,12 +151,13 @@ async def profile(rounds: int) -> str:
     with tempfile.TemporaryDirectory() as tmp, shop_process(Path(tmp) / "shop") as shop:
         settings = tdm.Settings(ledger_path=Path(tmp) / "ledger.sqlite3", env=shop.env())
         async with contest(settings, ORDERS) as (script, by_tdm):
-            samplers = {"tdm": Sampler(), "script": Sampler()}
+            sides = {"tdm": by_tdm, "script": script.serial, "recorded": script.recorded}
+            samplers = {name: Sampler() for name in sides}
             cpu: dict[str, tuple[float, float]] = {}
             for _ in range(5):  # warm every path (connections, tokens, caches)
-                await by_tdm()
-                await script.serial()
-            for name, fn in (("tdm", by_tdm), ("script", script.serial)):
+                for fn in sides.values():
+                    await fn()
+            for name, fn in sides.items():
                 with samplers[name].running():
                     cpu[name] = await _rounds(fn, rounds)
             spots = HotSpots()
@@ -171,21 +174,19 @@ def _tables(
         counts = samplers[name].counts
         return cpu[name][0] * counts[bucket] / max(sum(counts.values()), 1) * 1000
 
-    names = [name for name, _ in BUCKETS] + [REST]
-    rows = [
-        (bucket, f"{per_round('tdm', bucket):.2f}", f"{per_round('script', bucket):.2f}",
-         f"{per_round('tdm', bucket) - per_round('script', bucket):+.2f}")
-        for bucket in names
-    ]  # fmt: skip
-    (t_main, t_all), (s_main, s_all) = cpu["tdm"], cpu["script"]
+    def row(label: str, of: Callable[[str], float]) -> tuple[str, ...]:
+        tdm_, script, recorded = of("tdm"), of("script"), of("recorded")
+        return (label, f"{tdm_:.2f}", f"{script:.2f}", f"{recorded:.2f}",
+                f"{tdm_ - script:+.2f}", f"{tdm_ - recorded:+.2f}")  # fmt: skip
+
+    rows = [row(bucket, functools.partial(lambda b, n: per_round(n, b), bucket))
+            for bucket in [name for name, _ in BUCKETS] + [REST]]  # fmt: skip
     rows += [
-        ("main thread, in all", f"{t_main * 1000:.2f}", f"{s_main * 1000:.2f}",
-         f"{(t_main - s_main) * 1000:+.2f}"),
-        ("the process (every thread)", f"{t_all * 1000:.2f}", f"{s_all * 1000:.2f}",
-         f"{(t_all - s_all) * 1000:+.2f}"),
-    ]  # fmt: skip
-    buckets = tdm.Table(("main thread's CPU, ms per scenario", "tdm", "script", "tdm - script"),
-                        tuple(rows))  # fmt: skip
+        row("main thread, in all", lambda name: cpu[name][0] * 1000),
+        row("the process (every thread)", lambda name: cpu[name][1] * 1000),
+    ]
+    buckets = tdm.Table(("main thread's CPU, ms per scenario", "tdm", "script", "recorded",
+                         "tdm - script", "tdm - recorded"), tuple(rows))  # fmt: skip
     spot_rows = [
         (name, f"{spots.seconds[name] / rounds * 1000:.2f}", f"{spots.calls[name] / rounds:.1f}",
          f"{spots.seconds[name] / max(spots.calls[name], 1) * 1e6:.0f}")

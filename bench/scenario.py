@@ -5,7 +5,10 @@ process of its own: tdm in a session (removed on leaving it) against the serial 
 script of :mod:`bench.baseline_script`. Two measures of each: the wall time, and this
 process's CPU time (``time.process_time``: every thread of the client, the ledger's writer
 included; none of the shop's), whose target is tdm within 1.15x of the script. The script
-with its requests at once (as tdm sends them) is measured too, for its CPU.
+with its requests at once (as tdm sends them) is measured too, for its CPU, and the script
+recording what it makes with values from Faker (:meth:`~bench.baseline_script.ByHand.recorded`):
+the floor of the same work, what tdm's guarantees and realistic data cost before any of
+tdm's own code runs.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ async def bench_scenario(shop: Shop, manager: tdm.Manager, rounds: int) -> list[
         # A manager that is not open: every session opens (and closes) its own clients.
         unopened = tdm.Manager(manager.settings, registry=manager.catalog, ledger=manager.ledger)
         variants = {"hand": script.serial, "tdm": tdm_side(manager, ORDERS),
-                    "own": tdm_side(unopened, ORDERS), "at once": script.concurrent}  # fmt: skip
+                    "own": tdm_side(unopened, ORDERS), "at once": script.concurrent,
+                    "recorded": script.recorded}  # fmt: skip
         walls: dict[str, list[float]] = {name: [] for name in variants}
         cpus: dict[str, list[float]] = {name: [] for name in variants}
         for fn in variants.values():
@@ -54,8 +58,8 @@ async def bench_scenario(shop: Shop, manager: tdm.Manager, rounds: int) -> list[
                 wall, cpu = await _measured(fn)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
-    h, t, o, _ = (statistics.median(walls[name]) for name in variants)
-    ch, ct, co, cc = (statistics.median(cpus[name]) for name in variants)
+    h, t, o, _, _ = (statistics.median(walls[name]) for name in variants)
+    ch, ct, co, cc, cr = (statistics.median(cpus[name]) for name in variants)
     name = f"user-with-orders({ORDERS}) + cleanup"
     return [
         (f"{name}, by hand", f"{h * 1000:.1f} ms", "1.00", ""),
@@ -68,6 +72,9 @@ async def bench_scenario(shop: Shop, manager: tdm.Manager, rounds: int) -> list[
         ("  client CPU, by hand with its requests at once", f"{cc * 1000:.1f} ms",
          f"{cc / ch:.2f}", ""),
         ("  client CPU, tdm against that", "", f"{ct / cc:.2f}", ""),
+        ("  client CPU, by hand recording what it makes", f"{cr * 1000:.1f} ms",
+         f"{cr / ch:.2f}", ""),
+        ("  client CPU, tdm against that", "", f"{ct / cr:.2f}", ""),
     ]  # fmt: skip
 
 
