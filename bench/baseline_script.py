@@ -9,9 +9,10 @@ ledger, no validation.
 :meth:`ByHand.recorded` is the same script doing the least a script must do to remove exactly
 what it made after a crash, with realistic values: each entity's values from Faker reseeded
 for it, its intent written to a SQLite file with the ledger's schema before its create and
-confirmed after it, and the records removed with the entities (raw ``sqlite3``, tdm's own
-statements, each committing by itself as tdm's do). What tdm does besides (leases, claims,
-undo, validation, the session) it leaves out: it is the floor of the same work.
+confirmed after it, and the records removed with the entities
+(:class:`~bench._records.RawRecords`: raw ``sqlite3``, each statement committing by itself as
+tdm's do). What tdm does besides (leases, claims, undo, validation, the session) it leaves
+out: it is the floor of the same work.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import tdm
 import tdm_scenarios
 from tdm_scenarios._sql import open_engine
 
-from ._records import Records
+from ._records import RawRecords
 
 __all__ = ["ADMIN", "ByHand", "contest", "script_on", "tdm_side"]
 
@@ -46,7 +47,7 @@ class ByHand:
 
     def __init__(self, auth: httpx2.AsyncClient, backend: httpx2.AsyncClient,
                  admin: dict[str, str], db: AsyncEngine, orders: int,
-                 records: Records) -> None:  # fmt: skip
+                 records: RawRecords) -> None:  # fmt: skip
         self.auth, self.backend, self.admin, self.db = auth, backend, admin, db
         self.orders, self.records = orders, records
         self.faker = Faker("en_US", use_weighting=False)
@@ -71,7 +72,7 @@ class ByHand:
         mark = self.records.intent(kind, lookup)
         made.append(mark)
         body = dict((await send).json())
-        self.records.confirm(mark, body["id"])
+        self.records.confirm(mark, str(body["id"]))
         return body
 
     async def register(self, token: str, f: Faker | None = None,
@@ -179,7 +180,7 @@ async def script_on(env: Mapping[str, str], orders: int) -> AsyncIterator[ByHand
         ):
             token = (await auth.post("/auth/login", json=ADMIN)).json()["accessToken"]
             admin = {"Authorization": f"Bearer {token}"}
-            with Records.in_temporary_file() as records:
+            with RawRecords.in_temporary_file() as records:
                 yield ByHand(auth, backend, admin, db, orders, records)
     finally:
         await db.dispose()

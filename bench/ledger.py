@@ -18,9 +18,7 @@ postgres), dropped at the end.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -29,7 +27,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import anyio
 import psycopg
@@ -38,6 +35,7 @@ import tdm
 import tdm_scenarios
 from tdm._store import Store
 
+from ._records import RawRecords
 from ._report import Row, render, verdict
 from ._shop import shop_process
 
@@ -66,46 +64,14 @@ def _record(run_id: str) -> tdm.TrackingRecord:
     )  # fmt: skip
 
 
-_INSERT = (
-    "INSERT INTO tracked (tracking_id, registry, kind, target, state, lookup, refs, run_id,"
-    " session_id, seed, created_at, attempts, written_at) VALUES ({})"
-)
-_CONFIRM = (
-    "UPDATE tracked SET state = 'created', entity_id = {0}, label = {0} WHERE tracking_id = {0}"
-)
-_REMOVE = "DELETE FROM tracked WHERE tracking_id = {}"
-
-
-class _Raw:
-    """The three writes with the driver alone, each its own transaction."""
-
-    def __init__(self, location: str) -> None:
-        self.postgres = "://" in location
-        mark = "%s" if self.postgres else "?"
-        self.insert = _INSERT.format(", ".join([mark] * 13))
-        self.confirm, self.remove = _CONFIRM.format(mark), _REMOVE.format(mark)
-        if self.postgres:
-            self.conn: Any = psycopg.connect(location, autocommit=True)
-        else:
-            self.conn = sqlite3.connect(location, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-
-    def entity(self) -> float:
-        """Intent, confirm, removal; the time the first two took."""
-        start = time.perf_counter()
-        record = _record("raw")
-        now = time.time()
-        row = (record.tracking_id, "bench", "user", "auth", "pending", json.dumps(record.lookup),
-               "[]", "raw", "bench", 1, now, 0, now)  # fmt: skip
-        self.conn.execute(self.insert, row)
-        self.conn.execute(self.confirm, ("user-1", "a@example.com", record.tracking_id))
-        written = time.perf_counter() - start
-        self.conn.execute(self.remove, (record.tracking_id,))
-        return written
-
-    def close(self) -> None:
-        self.conn.close()
+def _raw_entity(raw: RawRecords) -> float:
+    """Intent, confirm, removal with the driver alone; the time the first two took."""
+    start = time.perf_counter()
+    tracking_id = raw.intent("user", "a@example.com")
+    raw.confirm(tracking_id, "user-1", "a@example.com")
+    written = time.perf_counter() - start
+    raw.remove([tracking_id])
+    return written
 
 
 def _by_store(store: Store) -> Callable[[], float]:
@@ -126,7 +92,7 @@ async def bench_entity(locations: dict[str, str], rounds: int) -> list[Row]:
     rows: list[Row] = []
     for name, location in locations.items():
         ledger = tdm.Ledger(location)
-        raw = _Raw(location)
+        raw = RawRecords(location)
         by_store = _by_store(ledger.store)
 
         async def by_ledger(ledger: tdm.Ledger = ledger) -> float:
@@ -141,11 +107,11 @@ async def bench_entity(locations: dict[str, str], rounds: int) -> list[Row]:
         times: dict[str, list[float]] = {"raw": [], "store": [], "ledger": []}
         writes: dict[str, list[float]] = {"raw": [], "store": [], "ledger": []}
         for _ in range(10):  # warm connections and statement caches
-            raw.entity(), by_store()
+            _raw_entity(raw), by_store()
             await by_ledger()
         for _ in range(rounds):
             start = time.perf_counter()
-            writes["raw"].append(raw.entity())
+            writes["raw"].append(_raw_entity(raw))
             times["raw"].append(time.perf_counter() - start)
             start = time.perf_counter()
             writes["store"].append(by_store())

@@ -58,6 +58,8 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 """In order: a sample goes to the first bucket one of its stack's frames belongs to."""
 REST = "the event loop and the rest"
+SIDES = ("tdm", "script", "recorded")
+"""tdm, the serial script and the script recording what it makes, in the tables' order."""
 
 HOT_SPOTS: tuple[tuple[str, Any, str], ...] = (
     ("ledger writes in the caller's thread", _writer.Writer, "_direct_write"),
@@ -147,11 +149,11 @@ async def _rounds(fn: Callable[[], Awaitable[object]], rounds: int) -> tuple[flo
 
 
 async def profile(rounds: int) -> str:
-    """Both tables, for ``rounds`` scenarios each of tdm and of the script."""
+    """Both tables, for ``rounds`` scenarios of each of :data:`SIDES`."""
     with tempfile.TemporaryDirectory() as tmp, shop_process(Path(tmp) / "shop") as shop:
         settings = tdm.Settings(ledger_path=Path(tmp) / "ledger.sqlite3", env=shop.env())
         async with contest(settings, ORDERS) as (script, by_tdm):
-            sides = {"tdm": by_tdm, "script": script.serial, "recorded": script.recorded}
+            sides = dict(zip(SIDES, (by_tdm, script.serial, script.recorded), strict=True))
             samplers = {name: Sampler() for name in sides}
             cpu: dict[str, tuple[float, float]] = {}
             for _ in range(5):  # warm every path (connections, tokens, caches)
@@ -174,19 +176,18 @@ def _tables(
         counts = samplers[name].counts
         return cpu[name][0] * counts[bucket] / max(sum(counts.values()), 1) * 1000
 
-    def row(label: str, of: Callable[[str], float]) -> tuple[str, ...]:
-        tdm_, script, recorded = of("tdm"), of("script"), of("recorded")
-        return (label, f"{tdm_:.2f}", f"{script:.2f}", f"{recorded:.2f}",
-                f"{tdm_ - script:+.2f}", f"{tdm_ - recorded:+.2f}")  # fmt: skip
+    def row(label: str, ms: dict[str, float]) -> tuple[str, ...]:
+        gaps = (f"{ms['tdm'] - ms[name]:+.2f}" for name in SIDES[1:])
+        return (label, *(f"{ms[name]:.2f}" for name in SIDES), *gaps)
 
-    rows = [row(bucket, functools.partial(lambda b, n: per_round(n, b), bucket))
+    rows = [row(bucket, {name: per_round(name, bucket) for name in SIDES})
             for bucket in [name for name, _ in BUCKETS] + [REST]]  # fmt: skip
     rows += [
-        row("main thread, in all", lambda name: cpu[name][0] * 1000),
-        row("the process (every thread)", lambda name: cpu[name][1] * 1000),
+        row("main thread, in all", {name: cpu[name][0] * 1000 for name in SIDES}),
+        row("the process (every thread)", {name: cpu[name][1] * 1000 for name in SIDES}),
     ]
-    buckets = tdm.Table(("main thread's CPU, ms per scenario", "tdm", "script", "recorded",
-                         "tdm - script", "tdm - recorded"), tuple(rows))  # fmt: skip
+    buckets = tdm.Table(("main thread's CPU, ms per scenario", *SIDES, "tdm - script",
+                         "tdm - recorded"), tuple(rows))  # fmt: skip
     spot_rows = [
         (name, f"{spots.seconds[name] / rounds * 1000:.2f}", f"{spots.calls[name] / rounds:.1f}",
          f"{spots.seconds[name] / max(spots.calls[name], 1) * 1e6:.0f}")
